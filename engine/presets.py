@@ -1,0 +1,302 @@
+"""The benchmark presets: lessons as data (engine/data/presets.toml), validated on load.
+
+Owns loading and checking the file (errors name the file, the entry and the field), turning a preset into
+BenchSpecs, and judging a finished run against what the preset says it should show. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InputError
+from engine.results import EXECUTORS, BenchResult, BenchSpec, band_wording
+
+PRESETS_FILE = Path(__file__).parent / "data" / "presets.toml"
+PRESET_IDS: tuple[str, ...] = (
+    "gil_cpu",
+    "io_wait",
+    "c_releases_gil",
+    "hybrid",
+    "overhead_size",
+    "scaling_workers",
+)
+SWEEPS: tuple[str, ...] = ("none", "size", "workers")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one executor's speedup should be for the preset to have made its point."""
+
+    executor: str
+    min: float | None
+    max: float | None
+    gil_only: bool
+    why: str
+
+    def wording(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"between {self.min:.1f}x and {self.max:.1f}x"
+        if self.min is not None:
+            return f"at least {self.min:.1f}x"
+        return f"at most {self.max:.1f}x"
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    title: str
+    kernel: str
+    executors: tuple[str, ...]
+    workers: int
+    tasks: int
+    size: int | None
+    repeats: int
+    warmups: int
+    should_show: str
+    sweep: str = "none"
+    sweep_values: tuple[int, ...] = ()
+    expect: tuple[Expectation, ...] = ()
+
+    def spec(self, size: int | None = None, workers: int | None = None) -> BenchSpec:
+        """The BenchSpec of one run of this preset (a sweep point overrides size or workers)."""
+        return BenchSpec(
+            kernel=self.kernel,
+            executors=self.executors,
+            workers=self.workers if workers is None else workers,
+            tasks=self.tasks,
+            size=self.size if size is None else size,
+            repeats=self.repeats,
+            warmups=self.warmups,
+        )
+
+    def specs(self) -> tuple[BenchSpec, ...]:
+        """Every run the preset makes, in order: one, or one per sweep value."""
+        if self.sweep == "size":
+            return tuple(self.spec(size=value) for value in self.sweep_values)
+        if self.sweep == "workers":
+            return tuple(self.spec(workers=value) for value in self.sweep_values)
+        return (self.spec(),)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a run showed for one expectation: met is None when it could not be judged."""
+
+    executor: str
+    speedup: float | None
+    met: bool | None
+    sentence: str
+
+
+_REQUIRED: dict[str, type] = {
+    "id": str,
+    "title": str,
+    "kernel": str,
+    "executors": list,
+    "workers": int,
+    "tasks": int,
+    "repeats": int,
+    "warmups": int,
+    "should_show": str,
+}
+_OPTIONAL: dict[str, type] = {"size": int, "sweep": str, "sweep_values": list, "expect": list}
+_EXPECT_FIELDS: dict[str, tuple[type, ...]] = {
+    "executor": (str,),
+    "min": (int, float),
+    "max": (int, float),
+    "gil_only": (bool,),
+    "why": (str,),
+}
+
+
+def _kernel_names() -> tuple[str, ...]:
+    # Imported here so a broken kernel module surfaces as a preset error at load time, not at import.
+    from kernels import REGISTRY
+
+    return tuple(REGISTRY)
+
+
+def _fail(path: Path, entry: str, field: str, problem: str, accepted: str) -> InputError:
+    return InputError(f"{path.name} [{entry}] {field}", problem, accepted)
+
+
+def _positive_ints(path: Path, entry: str, field: str, values: Any) -> tuple[int, ...]:
+    if not isinstance(values, list) or not values:
+        raise _fail(path, entry, field, f"is {values!r}", "a non-empty list of positive integers")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _fail(path, entry, field, f"holds {value!r}", "positive integers")
+    return tuple(values)
+
+
+def _parse_expectation(path: Path, entry: str, index: int, raw: Any, executors: tuple[str, ...]) -> Expectation:
+    where = f"expect[{index}]"
+    if not isinstance(raw, dict):
+        raise _fail(path, entry, where, f"is {type(raw).__name__}", "a table")
+    unknown = set(raw) - set(_EXPECT_FIELDS)
+    if unknown:
+        raise _fail(path, entry, where, f"has unknown fields {sorted(unknown)}", ", ".join(_EXPECT_FIELDS))
+    for name, types in _EXPECT_FIELDS.items():
+        if name in raw and (isinstance(raw[name], bool) and bool not in types or not isinstance(raw[name], types)):
+            raise _fail(path, entry, f"{where}.{name}", f"is {raw[name]!r}", " or ".join(t.__name__ for t in types))
+    if raw.get("executor") not in executors[1:]:
+        raise _fail(
+            path,
+            entry,
+            f"{where}.executor",
+            f"is {raw.get('executor')!r}",
+            "one of the preset's non-baseline executors",
+        )
+    if "min" not in raw and "max" not in raw:
+        raise _fail(path, entry, where, "has neither min nor max", "a min and/or a max speedup")
+    if "why" not in raw:
+        raise _fail(path, entry, f"{where}.why", "is missing", "a sentence saying why")
+    return Expectation(
+        executor=raw["executor"],
+        min=float(raw["min"]) if "min" in raw else None,
+        max=float(raw["max"]) if "max" in raw else None,
+        gil_only=raw.get("gil_only", False),
+        why=raw["why"],
+    )
+
+
+def _parse_preset(path: Path, index: int, raw: Any, kernels: tuple[str, ...]) -> Preset:
+    entry = str(raw.get("id", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}"
+    if not isinstance(raw, dict):
+        raise _fail(path, entry, "preset", f"is {type(raw).__name__}", "a [[preset]] table")
+    unknown = set(raw) - set(_REQUIRED) - set(_OPTIONAL)
+    if unknown:
+        raise _fail(path, entry, "preset", f"has unknown fields {sorted(unknown)}", ", ".join([*_REQUIRED, *_OPTIONAL]))
+    for name, kind in {**_REQUIRED, **_OPTIONAL}.items():
+        if name not in raw:
+            if name in _REQUIRED:
+                raise _fail(path, entry, name, "is missing", f"a {kind.__name__}")
+            continue
+        value = raw[name]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise _fail(path, entry, name, f"is {value!r}", f"a {kind.__name__}")
+    if raw["id"] not in PRESET_IDS:
+        raise _fail(path, entry, "id", f"is {raw['id']!r}", ", ".join(PRESET_IDS))
+    if raw["kernel"] not in kernels:
+        raise _fail(path, entry, "kernel", f"is {raw['kernel']!r}", ", ".join(kernels))
+    executors = tuple(raw["executors"])
+    if len(executors) < 2 or any(name not in EXECUTORS for name in executors) or len(set(executors)) < len(executors):
+        raise _fail(
+            path, entry, "executors", f"is {list(executors)!r}", f"two or more distinct of {', '.join(EXECUTORS)}"
+        )
+    for name in ("workers", "tasks", "repeats"):
+        if raw[name] < 1:
+            raise _fail(path, entry, name, f"is {raw[name]}", "an integer of 1 or more")
+    if raw["warmups"] < 0:
+        raise _fail(path, entry, "warmups", f"is {raw['warmups']}", "an integer of 0 or more")
+    if "size" in raw and raw["size"] < 1:
+        raise _fail(path, entry, "size", f"is {raw['size']}", "a positive integer, or omit it for the kernel default")
+    sweep = raw.get("sweep", "none")
+    if sweep not in SWEEPS:
+        raise _fail(path, entry, "sweep", f"is {sweep!r}", ", ".join(SWEEPS))
+    sweep_values: tuple[int, ...] = ()
+    if sweep != "none":
+        sweep_values = _positive_ints(path, entry, "sweep_values", raw.get("sweep_values"))
+    elif "sweep_values" in raw:
+        raise _fail(path, entry, "sweep_values", "is set without a sweep", 'sweep = "size" or "workers"')
+    expect = tuple(
+        _parse_expectation(path, entry, number, item, executors) for number, item in enumerate(raw.get("expect", []))
+    )
+    return Preset(
+        id=raw["id"],
+        title=raw["title"],
+        kernel=raw["kernel"],
+        executors=executors,
+        workers=raw["workers"],
+        tasks=raw["tasks"],
+        size=raw.get("size"),
+        repeats=raw["repeats"],
+        warmups=raw["warmups"],
+        should_show=raw["should_show"].strip(),
+        sweep=sweep,
+        sweep_values=sweep_values,
+        expect=expect,
+    )
+
+
+def load_presets(path: Path = PRESETS_FILE, kernels: tuple[str, ...] | None = None) -> dict[str, Preset]:
+    """Every preset in the file, by id, in file order; InputError names the file, entry and field at fault."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(path.name, f"is not valid TOML ({error})", "a TOML file of [[preset]] tables") from error
+    raw_presets = document.get("preset")
+    if not isinstance(raw_presets, list) or not raw_presets:
+        raise InputError(path.name, "has no [[preset]] tables", "one [[preset]] table per preset")
+    kernel_names = _kernel_names() if kernels is None else kernels
+    presets: dict[str, Preset] = {}
+    for index, raw in enumerate(raw_presets):
+        preset = _parse_preset(path, index, raw, kernel_names)
+        if preset.id in presets:
+            raise _fail(path, preset.id, "id", "appears twice", "each id once")
+        presets[preset.id] = preset
+    missing = [preset_id for preset_id in PRESET_IDS if preset_id not in presets]
+    if missing:
+        raise InputError(path.name, f"lacks presets {missing}", ", ".join(PRESET_IDS))
+    return presets
+
+
+@cache
+def presets() -> dict[str, Preset]:
+    """The shipped presets, loaded once."""
+    return load_presets()
+
+
+def get_preset(preset_id: str) -> Preset:
+    """One shipped preset; InputError names the accepted ids for an unknown one."""
+    found = presets().get(preset_id)
+    if found is None:
+        raise InputError("preset", f"unknown preset {preset_id!r}", ", ".join(PRESET_IDS))
+    return found
+
+
+def judge(preset: Preset, result: BenchResult) -> tuple[Finding, ...]:
+    """What the run did show, one finding per expectation of the preset, computed from the result."""
+    by_name = {executor.name: executor for executor in result.executors}
+    gil_on = bool(result.host.get("gil_enabled", True))
+    findings = []
+    for expectation in preset.expect:
+        executor = by_name.get(expectation.executor)
+        speedup = executor.speedup if executor is not None else None
+        if executor is None or speedup is None:
+            reason = "it did not run" if executor is None else (executor.unavailable or executor.error or "no timing")
+            findings.append(
+                Finding(expectation.executor, None, None, f"{expectation.executor}: not judged ({reason}).")
+            )
+            continue
+        label = executor.label or executor.name
+        gil_off = executor.gil_enabled is False or (executor.gil_enabled is None and not gil_on)
+        if expectation.gil_only and gil_off:
+            findings.append(
+                Finding(
+                    expectation.executor,
+                    speedup,
+                    None,
+                    f"{label}: {speedup:.2f}x with the GIL off, so the GIL-build expectation "
+                    f"({expectation.wording()}) does not apply.",
+                )
+            )
+            continue
+        met = (expectation.min is None or speedup >= expectation.min) and (
+            expectation.max is None or speedup <= expectation.max
+        )
+        verdict = "as expected" if met else "not as expected"
+        findings.append(
+            Finding(
+                expectation.executor,
+                speedup,
+                met,
+                f"{label}: {speedup:.2f}x, {verdict} ({expectation.wording()}: {expectation.why}). "
+                f"Band: {band_wording(executor.band) if executor.band else 'none'}.",
+            )
+        )
+    return tuple(findings)
