@@ -1,0 +1,30 @@
+"""Concurrency Lab's entry point: `streamlit run app.py`.
+
+Registers the pages (st.navigation turns off pages/ auto-discovery), draws the
+sidebar host badge and the presentation-mode toggle, then runs the chosen page.
+"""
+
+import streamlit as st
+
+from ui import nav, presentation
+from ui.host_badge import host_badge
+
+st.set_page_config(page_title="Concurrency Lab", page_icon=":material/speed:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+]
+
+navigation = st.navigation(PAGES)
+nav.register(PAGES)
+
+presentation.init_from_query()
+st.sidebar.toggle(
+    "Presentation mode",
+    key=presentation.STATE_KEY,
+    help="Larger text and charts for a projector. Bookmark with ?present=1.",
+)
+presentation.apply_large_text()
+host_badge()
+
+navigation.run()

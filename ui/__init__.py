@@ -1,0 +1,1 @@
+"""Streamlit and Altair helpers shared by the pages: presentation mode, charts, badges."""
