@@ -6,11 +6,12 @@ BenchSpecs, and judging a finished run against what the preset says it should sh
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from engine.errors import InputError
 from engine.results import EXECUTORS, BenchResult, BenchSpec, band_wording
@@ -113,11 +114,12 @@ _EXPECT_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 
-def _kernel_names() -> tuple[str, ...]:
-    # Imported here so a broken kernel module surfaces as a preset error at load time, not at import.
+def _kernel_sizes() -> dict[str, tuple[int, int]]:
+    """Kernel name -> (min_size, max_size) from the registry."""
+    # Imported here so that loading presets is the only thing here that needs the kernels package.
     from kernels import REGISTRY
 
-    return tuple(REGISTRY)
+    return {name: (kernel.min_size, kernel.max_size) for name, kernel in REGISTRY.items()}
 
 
 def _fail(path: Path, entry: str, field: str, problem: str, accepted: str) -> InputError:
@@ -141,7 +143,7 @@ def _parse_expectation(path: Path, entry: str, index: int, raw: Any, executors: 
     if unknown:
         raise _fail(path, entry, where, f"has unknown fields {sorted(unknown)}", ", ".join(_EXPECT_FIELDS))
     for name, types in _EXPECT_FIELDS.items():
-        if name in raw and (isinstance(raw[name], bool) and bool not in types or not isinstance(raw[name], types)):
+        if name in raw and ((isinstance(raw[name], bool) and bool not in types) or not isinstance(raw[name], types)):
             raise _fail(path, entry, f"{where}.{name}", f"is {raw[name]!r}", " or ".join(t.__name__ for t in types))
     if raw.get("executor") not in executors[1:]:
         raise _fail(
@@ -164,7 +166,7 @@ def _parse_expectation(path: Path, entry: str, index: int, raw: Any, executors: 
     )
 
 
-def _parse_preset(path: Path, index: int, raw: Any, kernels: tuple[str, ...]) -> Preset:
+def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int, int]]) -> Preset:
     entry = str(raw.get("id", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}"
     if not isinstance(raw, dict):
         raise _fail(path, entry, "preset", f"is {type(raw).__name__}", "a [[preset]] table")
@@ -193,14 +195,17 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: tuple[str, ...]) ->
             raise _fail(path, entry, name, f"is {raw[name]}", "an integer of 1 or more")
     if raw["warmups"] < 0:
         raise _fail(path, entry, "warmups", f"is {raw['warmups']}", "an integer of 0 or more")
-    if "size" in raw and raw["size"] < 1:
-        raise _fail(path, entry, "size", f"is {raw['size']}", "a positive integer, or omit it for the kernel default")
+    low, high = kernels[raw["kernel"]]
+    if "size" in raw and not low <= raw["size"] <= high:
+        raise _fail(path, entry, "size", f"is {raw['size']}", f"{low} to {high} for {raw['kernel']}, or omit it")
     sweep = raw.get("sweep", "none")
     if sweep not in SWEEPS:
         raise _fail(path, entry, "sweep", f"is {sweep!r}", ", ".join(SWEEPS))
     sweep_values: tuple[int, ...] = ()
     if sweep != "none":
         sweep_values = _positive_ints(path, entry, "sweep_values", raw.get("sweep_values"))
+        if sweep == "size" and not all(low <= value <= high for value in sweep_values):
+            raise _fail(path, entry, "sweep_values", f"is {list(sweep_values)}", f"sizes from {low} to {high}")
     elif "sweep_values" in raw:
         raise _fail(path, entry, "sweep_values", "is set without a sweep", 'sweep = "size" or "workers"')
     expect = tuple(
@@ -223,7 +228,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: tuple[str, ...]) ->
     )
 
 
-def load_presets(path: Path = PRESETS_FILE, kernels: tuple[str, ...] | None = None) -> dict[str, Preset]:
+def load_presets(path: Path = PRESETS_FILE, kernels: dict[str, tuple[int, int]] | None = None) -> dict[str, Preset]:
     """Every preset in the file, by id, in file order; InputError names the file, entry and field at fault."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -232,10 +237,10 @@ def load_presets(path: Path = PRESETS_FILE, kernels: tuple[str, ...] | None = No
     raw_presets = document.get("preset")
     if not isinstance(raw_presets, list) or not raw_presets:
         raise InputError(path.name, "has no [[preset]] tables", "one [[preset]] table per preset")
-    kernel_names = _kernel_names() if kernels is None else kernels
+    kernel_sizes = _kernel_sizes() if kernels is None else kernels
     presets: dict[str, Preset] = {}
     for index, raw in enumerate(raw_presets):
-        preset = _parse_preset(path, index, raw, kernel_names)
+        preset = _parse_preset(path, index, raw, kernel_sizes)
         if preset.id in presets:
             raise _fail(path, preset.id, "id", "appears twice", "each id once")
         presets[preset.id] = preset

@@ -1,0 +1,103 @@
+"""Presets: the shipped file loads, bad entries are named, and a run is judged against what it should show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError
+from engine.presets import PRESET_IDS, PRESETS_FILE, get_preset, judge, load_presets, presets
+from kernels import REGISTRY
+from tests.bench_fakes import make_result
+
+
+def test_shipped_presets_are_the_six_lessons_with_valid_kernels() -> None:
+    loaded = presets()
+    assert tuple(loaded) == PRESET_IDS
+    for preset in loaded.values():
+        assert preset.kernel in REGISTRY
+        assert preset.executors[0] == "sequential"
+        assert preset.should_show
+    assert loaded["gil_cpu"].title == "The GIL and CPU work"
+    assert loaded["overhead_size"].sweep == "size" and len(loaded["overhead_size"].specs()) >= 3
+    assert [spec.workers for spec in loaded["scaling_workers"].specs()] == list(loaded["scaling_workers"].sweep_values)
+
+
+def test_unknown_preset_names_accepted_ids() -> None:
+    with pytest.raises(InputError, match="gil_cpu"):
+        get_preset("nope")
+
+
+def _edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = PRESETS_FILE.read_text()
+    assert old in text
+    path = tmp_path / "presets.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "accepted"),
+    [
+        ('kernel = "primes"', 'kernel = "quicksort"', "presets.toml [gil_cpu] kernel", "primes"),
+        (
+            'executors = ["sequential", "threads", "processes"]',
+            'executors = ["sequential", "greenlets"]',
+            "presets.toml [gil_cpu] executors",
+            "processes",
+        ),
+        ("tasks = 8", "tasks = 0", "presets.toml [gil_cpu] tasks", "1 or more"),
+        ("workers = 2", 'workers = "two"', "presets.toml [gil_cpu] workers", "int"),
+        (
+            'sweep = "size"\nsweep_values',
+            'sweep = "colour"\nsweep_values',
+            "presets.toml [overhead_size] sweep",
+            "workers",
+        ),
+        ("min = 1.5", "minimum = 1.5", "presets.toml [gil_cpu] expect[0]", "executor"),
+        ('id = "io_wait"', 'id = "gil_cpu"', "presets.toml [gil_cpu] id", "each id once"),
+    ],
+)
+def test_bad_entry_error_names_file_entry_and_field(tmp_path: Path, old: str, new: str, field: str, accepted: str):
+    with pytest.raises(InputError) as raised:
+        load_presets(_edited(tmp_path, old, new))
+    assert raised.value.field == field
+    assert accepted in raised.value.accepted
+
+
+def test_size_outside_kernel_range_is_refused(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "tasks = 32", "tasks = 32\nsize = 99999999")
+    with pytest.raises(InputError, match=r"\[io_wait\] size.*0 to 10000"):
+        load_presets(path)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "presets.toml"
+    path.write_text("[[preset]\n")
+    with pytest.raises(InputError, match=r"presets\.toml: is not valid TOML"):
+        load_presets(path)
+
+
+def test_gil_preset_judged_as_expected_on_a_gil_build() -> None:
+    findings = judge(get_preset("gil_cpu"), make_result({"sequential": 1.0, "threads": 1.01, "processes": 0.55}))
+    assert [(finding.executor, finding.met) for finding in findings] == [("processes", True), ("threads", True)]
+    assert "1.82x, as expected (at least 1.5x" in findings[0].sentence
+
+
+def test_gil_preset_judged_not_as_expected_when_processes_do_not_scale() -> None:
+    findings = judge(get_preset("gil_cpu"), make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.9}))
+    assert findings[0].met is False
+    assert "not as expected" in findings[0].sentence
+
+
+def test_threads_expectation_does_not_apply_when_the_gil_is_off() -> None:
+    result = make_result({"sequential": 1.0, "threads": 0.52, "processes": 0.55}, gil_enabled=False)
+    threads = judge(get_preset("gil_cpu"), result)[1]
+    assert threads.met is None
+    assert "threads (free-threaded): 1.92x with the GIL off" in threads.sentence
+
+
+def test_missing_executor_is_not_judged() -> None:
+    findings = judge(get_preset("gil_cpu"), make_result({"sequential": 1.0, "threads": 1.0}))
+    assert findings[0].met is None and "did not run" in findings[0].sentence
