@@ -11,7 +11,7 @@ Result format versions:
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import InputError
@@ -68,6 +68,7 @@ class BenchSpec:
     repeats: int = 3
     warmups: int = 1
     start_method: str | None = None  # None: the interpreter's default
+    latency_ms: int | None = None  # hybrid's fetch latency; None: the kernel's default
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -75,7 +76,7 @@ class BenchSpec:
         return data
 
     @classmethod
-    def from_dict(cls, data: Any) -> "BenchSpec":
+    def from_dict(cls, data: Any) -> BenchSpec:
         fields = _check_mapping(data, "spec", cls)
         fields["executors"] = tuple(fields["executors"])
         return cls(**fields)
@@ -94,7 +95,7 @@ class Span:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Span":
+    def from_dict(cls, data: Any) -> Span:
         return cls(**_check_mapping(data, "span", cls))
 
 
@@ -132,7 +133,7 @@ class ExecutorResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: Any) -> "ExecutorResult":
+    def from_dict(cls, data: Any) -> ExecutorResult:
         fields = _check_mapping(data, "executor", cls)
         fields["times_s"] = tuple(fields["times_s"])
         fields["spans"] = tuple(Span.from_dict(span) for span in fields["spans"])
@@ -156,7 +157,7 @@ class Sample:
         return data
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Sample":
+    def from_dict(cls, data: Any) -> Sample:
         fields = _check_mapping(data, "sample", cls)
         fields["cpu_percent_per_core"] = tuple(fields["cpu_percent_per_core"])
         return cls(**fields)
@@ -190,7 +191,7 @@ class BenchResult:
         }
 
     @classmethod
-    def from_dict(cls, data: Any) -> "BenchResult":
+    def from_dict(cls, data: Any) -> BenchResult:
         if not isinstance(data, dict):
             raise InputError("result", f"is {type(data).__name__}", "a JSON object")
         if data.get("schema") != SCHEMA:
@@ -234,7 +235,9 @@ def _check_mapping(data: Any, where: str, cls: type) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for spec_field in dataclasses.fields(cls):
         name = spec_field.name
-        has_default = spec_field.default is not dataclasses.MISSING or spec_field.default_factory is not dataclasses.MISSING
+        has_default = (
+            spec_field.default is not dataclasses.MISSING or spec_field.default_factory is not dataclasses.MISSING
+        )
         if name not in data:
             if has_default:
                 continue

@@ -1,0 +1,292 @@
+"""One runner per executor of DESIGN.md, all with one signature: open a session (pool start-up timed
+apart), run a repeat of N tasks recording each task's span and worker, close.
+
+Standard library only (any interpreter 3.10-3.14 runs it). Never measures statistics (measure.py)
+nor writes output (worker.py); a kernel error propagates to the caller, which records it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import InputError
+from engine.results import EXECUTORS, START_METHODS, Span
+
+# How long start-up may take to get an answer from every pool worker before it gives up waiting.
+_READY_DEADLINE_S = 10.0
+
+
+@dataclass(frozen=True)
+class Work:
+    """What every task runs: a kernel's forms bound to one size (see kernels.Kernel)."""
+
+    function: Callable[[int], Any]
+    size: int
+    async_function: Callable[[int], Awaitable[Any]] | None = None
+    async_fetch: Callable[[int], Awaitable[Any]] | None = None
+    parse: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class RepeatRun:
+    """One repeat: wall time of all tasks, their values in task order, and their spans."""
+
+    elapsed_s: float
+    values: tuple[Any, ...]
+    spans: tuple[Span, ...]
+
+
+class PoolProcessDied(RuntimeError):
+    """A process of the pool died mid-run (BrokenProcessPool): the run cannot finish."""
+
+
+def _interpreter_id() -> int:
+    try:
+        import concurrent.interpreters as interpreters  # 3.14+
+    except ImportError:
+        return 0
+    return interpreters.get_current().id
+
+
+def worker_identity() -> tuple[int, int, str]:
+    """(pid, interpreter id, thread name) of whoever runs the calling code."""
+    return os.getpid(), _interpreter_id(), threading.current_thread().name
+
+
+def timed_call(function: Callable[[Any], Any], argument: Any) -> tuple[Any, float, float, tuple[int, int, str]]:
+    """Run one task where it lands: (value, start, end, worker identity); perf_counter is system-wide
+    monotonic on Linux, macOS and Windows, so spans from pool processes share the parent's clock."""
+    start = time.perf_counter()
+    value = function(argument)
+    end = time.perf_counter()
+    return value, start, end, worker_identity()
+
+
+def answer_ready(pause_s: float) -> tuple[int, int, str]:
+    """Start-up probe: a worker answers who it is (the short pause lets idle peers take the next probe)."""
+    time.sleep(pause_s)
+    return worker_identity()
+
+
+def available_executors(facts: dict) -> dict[str, str | None]:
+    """Executor -> None when this interpreter can run it, else why not (facts: probe.interpreter_facts())."""
+    no_processes = None if facts.get("start_methods") else "this interpreter has no multiprocessing start method"
+    return {
+        "sequential": None,
+        "threads": None,
+        "processes": no_processes,
+        "asyncio": None,
+        "asyncio_threads": None,
+        "asyncio_processes": no_processes,
+        "interpreters": None
+        if facts.get("interpreter_pool")
+        else (
+            f"needs concurrent.futures.InterpreterPoolExecutor (Python 3.14+); "
+            f"this is Python {facts.get('python_version', '?')}"
+        ),
+    }
+
+
+class Session:
+    """An executor ready to run repeats. `start()` returns the pool start-up in seconds."""
+
+    name = ""
+    worker_kind = "thread"  # which part of the worker identity tells workers apart
+
+    def __init__(self, work: Work, workers: int, start_method: str | None) -> None:
+        self.work = work
+        self.workers = workers
+        self.start_method = start_method
+
+    def start(self) -> float:
+        return 0.0
+
+    def run(self, tasks: int) -> RepeatRun:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def describe(self, identity: tuple[int, int, str]) -> str:
+        pid, interpreter_id, thread_name = identity
+        if self.worker_kind == "process":
+            return f"pid {pid}"
+        if self.worker_kind == "interpreter":
+            return f"interpreter {interpreter_id}"
+        return thread_name
+
+    def _collect(self, started: float, outcomes: list[tuple[Any, float, float, tuple[int, int, str]]]) -> RepeatRun:
+        elapsed = time.perf_counter() - started
+        spans = tuple(
+            Span(task=index, worker=self.describe(identity), start_s=begin - started, end_s=end - started)
+            for index, (_, begin, end, identity) in enumerate(outcomes)
+        )
+        return RepeatRun(elapsed_s=elapsed, values=tuple(value for value, *_ in outcomes), spans=spans)
+
+
+class SequentialSession(Session):
+    """The baseline: every task in turn on the calling thread."""
+
+    name = "sequential"
+
+    def run(self, tasks: int) -> RepeatRun:
+        started = time.perf_counter()
+        outcomes = [timed_call(self.work.function, self.work.size) for _ in range(tasks)]
+        return self._collect(started, outcomes)
+
+
+def _make_pool(name: str, workers: int, start_method: str | None) -> concurrent.futures.Executor:
+    if name == "threads":
+        return concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lab-thread")
+    if name == "processes":
+        context = multiprocessing.get_context(start_method)
+        return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # Subinterpreters start with the interpreter's initial sys.path; the worker may have added the
+    # project root at run time, so each one is given the parent's path before it unpickles a kernel.
+    path_code = f"import sys; sys.path[:0] = [p for p in {sys.path!r} if p not in sys.path]"
+    return concurrent.futures.InterpreterPoolExecutor(max_workers=workers, initializer=exec, initargs=(path_code, {}))
+
+
+def _wait_ready(pool: concurrent.futures.Executor, workers: int, kind: str) -> None:
+    """Block until every worker of `pool` has answered once (pools start workers lazily)."""
+    position = {"process": 0, "interpreter": 1, "thread": 2}[kind]
+    seen: set[Any] = set()
+    deadline = time.perf_counter() + _READY_DEADLINE_S
+    while len(seen) < workers and time.perf_counter() < deadline:
+        probes = [pool.submit(answer_ready, 0.001) for _ in range(workers)]
+        seen.update(probe.result()[position] for probe in probes)
+
+
+def _unwrap_broken(error: BaseException) -> BaseException:
+    if isinstance(error, BrokenProcessPool):
+        return PoolProcessDied(f"a pool process died mid-run (BrokenProcessPool): {error}")
+    return error
+
+
+class PoolSession(Session):
+    """threads, processes, interpreters: a concurrent.futures pool of `workers`, reused by every repeat."""
+
+    def __init__(self, name: str, work: Work, workers: int, start_method: str | None) -> None:
+        super().__init__(work, workers, start_method)
+        self.name = name
+        self.worker_kind = {"threads": "thread", "processes": "process", "interpreters": "interpreter"}[name]
+        self.pool: concurrent.futures.Executor | None = None
+
+    def start(self) -> float:
+        started = time.perf_counter()
+        self.pool = _make_pool(self.name, self.workers, self.start_method)
+        try:
+            _wait_ready(self.pool, self.workers, self.worker_kind)
+        except BrokenProcessPool as error:
+            raise _unwrap_broken(error) from error
+        return time.perf_counter() - started
+
+    def run(self, tasks: int) -> RepeatRun:
+        assert self.pool is not None, "start() first"
+        started = time.perf_counter()
+        futures = [self.pool.submit(timed_call, self.work.function, self.work.size) for _ in range(tasks)]
+        try:
+            outcomes = [future.result() for future in futures]
+        except BrokenProcessPool as error:
+            raise _unwrap_broken(error) from error
+        return self._collect(started, outcomes)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+class AsyncioSession(Session):
+    """asyncio, asyncio_threads, asyncio_processes: every task a coroutine on one event loop.
+
+    `asyncio` awaits the kernel's async form, or runs a CPU kernel inline (so it cannot overlap);
+    the hybrids hand the blocking form (or, for a split kernel, only the parsing) to a pool of `workers`.
+    """
+
+    def __init__(self, name: str, work: Work, workers: int, start_method: str | None) -> None:
+        super().__init__(work, workers, start_method)
+        self.name = name
+        self.pool_name = {"asyncio": None, "asyncio_threads": "threads", "asyncio_processes": "processes"}[name]
+        self.worker_kind = "process" if self.pool_name == "processes" else "thread"
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pool: concurrent.futures.Executor | None = None
+
+    def start(self) -> float:
+        started = time.perf_counter()
+        self.loop = asyncio.new_event_loop()
+        if self.pool_name is not None:
+            self.pool = _make_pool(self.pool_name, self.workers, self.start_method)
+            try:
+                _wait_ready(self.pool, self.workers, self.worker_kind)
+            except BrokenProcessPool as error:
+                raise _unwrap_broken(error) from error
+        return time.perf_counter() - started
+
+    async def _one_task(self) -> tuple[Any, float, float, tuple[int, int, str]]:
+        work = self.work
+        if self.pool is None:
+            start = time.perf_counter()
+            if work.async_function is not None:
+                value = await work.async_function(work.size)
+            else:
+                value = work.function(work.size)
+            return value, start, time.perf_counter(), worker_identity()
+        loop = asyncio.get_running_loop()
+        if work.async_fetch is not None and work.parse is not None:
+            start = time.perf_counter()
+            page = await work.async_fetch(work.size)
+            value, _, end, identity = await loop.run_in_executor(self.pool, timed_call, work.parse, page)
+            return value, start, end, identity
+        return await loop.run_in_executor(self.pool, timed_call, work.function, work.size)
+
+    async def _all_tasks(self, tasks: int) -> list[tuple[Any, float, float, tuple[int, int, str]]]:
+        return list(await asyncio.gather(*(self._one_task() for _ in range(tasks))))
+
+    def run(self, tasks: int) -> RepeatRun:
+        assert self.loop is not None, "start() first"
+        started = time.perf_counter()
+        try:
+            outcomes = self.loop.run_until_complete(self._all_tasks(tasks))
+        except BrokenProcessPool as error:
+            raise _unwrap_broken(error) from error
+        return self._collect(started, outcomes)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self.loop is not None:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+            self.loop = None
+
+
+def open_session(name: str, work: Work, workers: int, start_method: str | None = None) -> Session:
+    """The executor called `name`, not yet started; InputError for an unknown name or start method."""
+    if name not in EXECUTORS:
+        raise InputError("executors", f"unknown executor {name!r}", ", ".join(EXECUTORS))
+    if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
+        accepted = [method for method in START_METHODS if method in multiprocessing.get_all_start_methods()]
+        raise InputError("start_method", f"{start_method!r} is not available here", ", ".join(accepted))
+    if name == "sequential":
+        return SequentialSession(work, 1, None)
+    if name in ("threads", "processes", "interpreters"):
+        return PoolSession(name, work, workers, start_method if name == "processes" else None)
+    return AsyncioSession(name, work, workers, start_method if name == "asyncio_processes" else None)
