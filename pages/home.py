@@ -47,7 +47,7 @@ table = pd.DataFrame(
         for row in framework.DECISION_TABLE
     ]
 )
-st.dataframe(table, hide_index=True, width="stretch", key="home_table")
+st.dataframe(table, hide_index=True, width="stretch")
 
 st.header("The decision tree")
 st.caption("Answer from the top; each leaf is a row of the table above.")
@@ -91,7 +91,6 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
-    key="home_interpreters",
 )
 
 st.subheader("What it can and cannot show")
