@@ -1,0 +1,110 @@
+"""Benchmark charts read from their Vega-Lite specs: bands, rules, the core line, lanes and sweeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.sweeps import fit_amdahl, sweep_points
+from tests.bench_fakes import make_result
+from ui import bench_charts
+
+
+def _datasets(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    return list(spec["datasets"].values())
+
+
+def _rows_with(spec: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    return [row for rows in _datasets(spec) for row in rows if key in row]
+
+
+def test_speedup_bars_are_coloured_by_band_with_okabe_ito_colours() -> None:
+    result = make_result({"sequential": 1.0, "threads": 1.1, "processes": 0.45, "asyncio": 1.3})
+    frame = bench_charts.speedup_frame(result)
+    assert dict(zip(frame["executor"], frame["band"], strict=True)) == {
+        "sequential": "baseline",
+        "threads": "dont_use",
+        "processes": "clear_winner",
+        "asyncio": "dont_use",
+    }
+    spec = bench_charts.speedup_chart(frame, cores=2).to_dict()
+    colour = spec["layer"][0]["encoding"]["color"]
+    assert colour["field"] == "band"
+    assert dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True)) == {
+        "baseline": "#999999",
+        "dont_use": "#D55E00",
+        "clear_winner": "#009E73",
+    }
+    assert set(colour["scale"]["range"]) <= {*bench_charts.OKABE_ITO.values(), "#999999"}
+
+
+def test_speedup_chart_has_band_rules_and_the_usable_core_line() -> None:
+    frame = bench_charts.speedup_frame(make_result(usable_cpus=4))
+    spec = bench_charts.speedup_chart(frame, cores=4).to_dict()
+    rule_values = sorted(row["speedup"] for row in _rows_with(spec, "label") if row["label"].endswith("x"))
+    assert rule_values == [1.0, 1.2, 2.0]
+    (core_row,) = [row for row in _rows_with(spec, "label") if row["label"].startswith("usable cores")]
+    assert core_row == {"speedup": 4.0, "label": "usable cores: 4"}
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][1] >= 4.0
+
+
+def test_speedup_frame_carries_the_lessons_wording() -> None:
+    frame = bench_charts.speedup_frame(make_result({"sequential": 1.0, "processes": 0.4}))
+    assert frame.loc[1, "verdict"] == "> 2.0x clear winner"
+    assert frame.loc[1, "speedup"] == pytest.approx(2.5)
+
+
+def test_timeline_has_one_lane_per_worker_and_one_bar_per_task_per_executor() -> None:
+    result = make_result({"sequential": 1.0, "processes": 0.5}, tasks=6, workers=3)
+    frame = bench_charts.timeline_frame(result)
+    assert len(frame) == 12
+    assert frame.groupby("executor")["worker"].nunique().to_dict() == {"sequential": 1, "processes": 3}
+    spec = bench_charts.timeline_chart(frame).to_dict()
+    assert spec["facet"]["row"]["field"] == "executor"
+    assert spec["spec"]["encoding"]["y"]["field"] == "worker"
+    assert (spec["spec"]["encoding"]["x"]["field"], spec["spec"]["encoding"]["x2"]["field"]) == ("start_s", "end_s")
+
+
+def test_cpu_chart_draws_one_line_per_core_from_samples() -> None:
+    frame = bench_charts.cpu_frame(make_result())
+    assert sorted(frame["core"].unique()) == ["core 0", "core 1"]
+    spec = bench_charts.cpu_chart(frame).to_dict()
+    line = spec["layer"][2]
+    assert line["mark"]["type"] == "line"
+    assert line["encoding"]["color"]["field"] == "core"
+    assert line["encoding"]["y"]["scale"]["domain"] == [0, 100]
+
+
+def test_memory_chart_shows_peak_rss_per_executor() -> None:
+    frame = bench_charts.memory_frame(make_result())
+    assert frame.set_index("executor")["peak_rss_mb"].to_dict() == {
+        "sequential": 12.0,
+        "threads": 12.0,
+        "processes": 30.0,
+    }
+    assert bench_charts.memory_chart(frame).to_dict()["encoding"]["x"]["field"] == "peak_rss_mb"
+
+
+def test_worker_sweep_chart_has_measured_ideal_and_amdahl_series() -> None:
+    results = [make_result({"sequential": 1.0, "processes": 1.0 / min(n, 2) * 1.05}, workers=n) for n in (1, 2, 3)]
+    points = sweep_points(results, by="workers")
+    fit = fit_amdahl(points, "processes", usable_cores=2)
+    frame = bench_charts.sweep_frame(points, fit)
+    series = list(dict.fromkeys(frame["series"]))
+    assert series[0] == "processes"
+    assert series[1] == "ideal (one per worker)"
+    assert series[2].startswith("Amdahl fit, p = ")
+    assert frame[frame["series"] == series[1]]["speedup"].tolist() == [1.0, 2.0, 3.0]
+    spec = bench_charts.sweep_chart(frame, "Workers", log_x=False).to_dict()
+    assert spec["layer"][0]["encoding"]["strokeDash"]["field"] == "basis"
+
+
+def test_size_sweep_chart_uses_a_log_axis() -> None:
+    results = [
+        make_result({"sequential": size / 1e4, "processes": size / 2e4 + 0.05}, size=size) for size in (100, 10000)
+    ]
+    frame = bench_charts.sweep_frame(sweep_points(results, by="size"))
+    assert set(frame["basis"]) == {"measured"}
+    spec = bench_charts.sweep_chart(frame, "Task size", log_x=True).to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"

@@ -1,0 +1,254 @@
+"""Altair charts of benchmark results, each built from a DataFrame that the page also shows as a table.
+
+The `*_frame` functions turn results into DataFrames; the `*_chart` functions take a DataFrame and return a
+chart (so tests read the spec). Colours are Okabe-Ito, safe for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from engine.results import BANDS, BenchResult
+from engine.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
+
+# Okabe & Ito (2008), the colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+SERIES_COLOURS: list[str] = [
+    OKABE_ITO[name] for name in ("blue", "orange", "bluish_green", "reddish_purple", "vermillion", "sky_blue", "black")
+]
+BAND_COLOURS: dict[str, str] = {
+    "baseline": "#999999",
+    "dont_use": OKABE_ITO["vermillion"],
+    "not_justified": OKABE_ITO["orange"],
+    "worth_considering": OKABE_ITO["sky_blue"],
+    "clear_winner": OKABE_ITO["bluish_green"],
+}
+BAND_LABELS: dict[str, str] = {"baseline": "baseline", **{band: wording for band, _, wording in BANDS}}
+BAND_RULES: tuple[float, ...] = (1.0, 1.2, 2.0)
+
+
+def usable_cores(result: BenchResult) -> int:
+    """The host's physical limit on speedup for CPU work: the cores this process may use."""
+    return int(result.host.get("usable_cpus") or result.host.get("logical_cpus") or 1)
+
+
+def speedup_frame(result: BenchResult) -> pd.DataFrame:
+    """One row per executor that has a time: speedup, band and its wording; the baseline is its own band."""
+    rows = []
+    for executor in result.executors:
+        if executor.speedup is None:
+            continue
+        band = "baseline" if executor.name == result.baseline else (executor.band or "dont_use")
+        rows.append(
+            {
+                "executor": executor.label or executor.name,
+                "speedup": round(executor.speedup, 3),
+                "median_s": executor.median_s,
+                "band": band,
+                "verdict": BAND_LABELS[band],
+                "correct": executor.correct,
+                "noisy": executor.noisy,
+            }
+        )
+    return pd.DataFrame(rows, columns=["executor", "speedup", "median_s", "band", "verdict", "correct", "noisy"])
+
+
+def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
+    """Speedup bars coloured by band, rules at 1.0/1.2/2.0, and a line at the usable core count."""
+    top = max([cores, *frame["speedup"].tolist()]) * 1.1
+    bands = [band for band in BAND_COLOURS if band in set(frame["band"])]
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("speedup:Q", title="Speedup over the baseline (x)", scale=alt.Scale(domain=[0, top])),
+            y=alt.Y("executor:N", title=None, sort=None),
+            color=alt.Color(
+                "band:N",
+                title="Interpretation",
+                scale=alt.Scale(domain=bands, range=[BAND_COLOURS[band] for band in bands]),
+                legend=alt.Legend(labelExpr=_label_expr(bands), labelLimit=420, orient="bottom", columns=1),
+            ),
+            tooltip=["executor", alt.Tooltip("speedup:Q", format=".2f"), "verdict", "median_s"],
+        )
+    )
+    rules_frame = pd.DataFrame({"speedup": list(BAND_RULES), "label": [f"{value:.1f}x" for value in BAND_RULES]})
+    rules = alt.Chart(rules_frame).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="speedup:Q")
+    cores_frame = pd.DataFrame({"speedup": [float(cores)], "label": [f"usable cores: {cores}"]})
+    cores_rule = alt.Chart(cores_frame).mark_rule(color=OKABE_ITO["blue"], strokeWidth=3).encode(x="speedup:Q")
+    cores_text = (
+        alt.Chart(cores_frame)
+        .mark_text(align="right", dx=-4, dy=-6, color=OKABE_ITO["blue"], baseline="bottom")
+        .encode(x="speedup:Q", y=alt.value(0), text="label:N")
+    )
+    return alt.layer(bars, rules, cores_rule, cores_text).properties(
+        title="Speedup against the interpretation table and this host's limit", height=alt.Step(40)
+    )
+
+
+def _label_expr(bands: list[str]) -> str:
+    cases = " : ".join(f"datum.label == '{band}' ? '{BAND_LABELS[band]}'" for band in bands)
+    return f"{cases} : datum.label" if cases else "datum.label"
+
+
+def timeline_frame(result: BenchResult) -> pd.DataFrame:
+    """One row per task span: which worker ran it, from when to when, for each executor."""
+    rows = [
+        {
+            "executor": executor.label or executor.name,
+            "worker": span.worker,
+            "task": span.task,
+            "start_s": span.start_s,
+            "end_s": span.end_s,
+        }
+        for executor in result.executors
+        for span in executor.spans
+    ]
+    return pd.DataFrame(rows, columns=["executor", "worker", "task", "start_s", "end_s"])
+
+
+def timeline_chart(frame: pd.DataFrame) -> alt.FacetChart:
+    """One lane per worker, one bar per task, one panel per executor."""
+    return (
+        alt.Chart(frame)
+        .mark_bar(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("start_s:Q", title="Seconds from the repeat's start"),
+            x2="end_s:Q",
+            y=alt.Y("worker:N", title="Worker"),
+            color=alt.Color("worker:N", legend=None, scale=alt.Scale(range=SERIES_COLOURS)),
+            tooltip=[
+                "executor",
+                "worker",
+                "task",
+                alt.Tooltip("start_s:Q", format=".3f"),
+                alt.Tooltip("end_s:Q", format=".3f"),
+            ],
+        )
+        .properties(width=700, height=alt.Step(18))
+        .facet(row=alt.Row("executor:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left")))
+        .resolve_scale(y="independent")
+        .properties(title="What ran where and when")
+    )
+
+
+def cpu_frame(result: BenchResult) -> pd.DataFrame:
+    """CPU busy per core over time, from the runner's samples of the worker's process tree."""
+    rows = [
+        {"t_s": sample.t_s, "core": f"core {index}", "cpu_percent": percent, "executor": sample.executor or ""}
+        for sample in result.samples
+        for index, percent in enumerate(sample.cpu_percent_per_core)
+    ]
+    return pd.DataFrame(rows, columns=["t_s", "core", "cpu_percent", "executor"])
+
+
+def cpu_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """A line per core, over shaded spans naming the executor that ran then."""
+    phases = (
+        frame[frame["executor"] != ""]
+        .groupby("executor", sort=False)["t_s"]
+        .agg(["min", "max"])
+        .reset_index()
+        .rename(columns={"min": "from_s", "max": "to_s"})
+    )
+    shading = (
+        alt.Chart(phases)
+        .mark_rect(opacity=0.12, color=OKABE_ITO["black"])
+        .encode(x="from_s:Q", x2="to_s:Q", tooltip=["executor"])
+    )
+    names = (
+        alt.Chart(phases)
+        .mark_text(align="left", baseline="top", dx=2, dy=2, angle=0)
+        .encode(x="from_s:Q", y=alt.value(0), text="executor:N")
+    )
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("t_s:Q", title="Seconds since the worker started"),
+            y=alt.Y("cpu_percent:Q", title="CPU busy (%)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("core:N", title="Core", scale=alt.Scale(range=SERIES_COLOURS)),
+            strokeDash=alt.StrokeDash("core:N", legend=None),
+            tooltip=["core", "executor", alt.Tooltip("cpu_percent:Q", format=".0f")],
+        )
+    )
+    return alt.layer(shading, names, lines).properties(title="CPU per core over time", height=260)
+
+
+def memory_frame(result: BenchResult) -> pd.DataFrame:
+    """Peak resident memory of the worker's process tree while each executor ran."""
+    rows = [
+        {"executor": executor.label or executor.name, "peak_rss_mb": round(executor.peak_rss_mb, 1)}
+        for executor in result.executors
+        if executor.peak_rss_mb is not None
+    ]
+    return pd.DataFrame(rows, columns=["executor", "peak_rss_mb"])
+
+
+def memory_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Peak memory per executor (MB, the whole process tree)."""
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=OKABE_ITO["reddish_purple"])
+        .encode(
+            x=alt.X("peak_rss_mb:Q", title="Peak RSS of the worker's process tree (MB)"),
+            y=alt.Y("executor:N", title=None, sort=None),
+            tooltip=["executor", "peak_rss_mb"],
+        )
+        .properties(title="Peak memory per executor", height=alt.Step(32))
+    )
+
+
+def sweep_frame(points: Sequence[SweepPoint], fit: AmdahlFit | None = None) -> pd.DataFrame:
+    """Measured speedups per executor along a sweep; with a fit, the ideal line and the Amdahl curve too."""
+    rows = [
+        {"x": point.x, "series": point.label, "speedup": round(point.speedup, 3), "basis": "measured"}
+        for point in points
+    ]
+    if fit is not None:
+        xs = sorted({point.x for point in points})
+        rows += [{"x": x, "series": "ideal (one per worker)", "speedup": float(x), "basis": "model"} for x in xs]
+        rows += [
+            {
+                "x": x,
+                "series": f"Amdahl fit, p = {fit.parallel_fraction:.2f}",
+                "speedup": round(amdahl_speedup(fit.parallel_fraction, min(x, fit.usable_cores)), 3),
+                "basis": "model",
+            }
+            for x in xs
+        ]
+    return pd.DataFrame(rows, columns=["x", "series", "speedup", "basis"])
+
+
+def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool) -> alt.LayerChart:
+    """Speedup along a sweep: solid measured lines, dashed model lines, and a rule at 1.0x."""
+    series = list(dict.fromkeys(frame["series"]))
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("x:Q", title=x_title, scale=alt.Scale(type="log" if log_x else "linear")),
+            y=alt.Y("speedup:Q", title="Speedup over the baseline (x)"),
+            color=alt.Color(
+                "series:N", title=None, scale=alt.Scale(domain=series, range=SERIES_COLOURS[: len(series)])
+            ),
+            strokeDash=alt.StrokeDash(
+                "basis:N", title="Basis", scale=alt.Scale(domain=["measured", "model"], range=[[1, 0], [6, 4]])
+            ),
+            tooltip=["series", "x", alt.Tooltip("speedup:Q", format=".2f"), "basis"],
+        )
+    )
+    baseline = alt.Chart(pd.DataFrame({"speedup": [1.0]})).mark_rule(strokeDash=[4, 4], color="#555555")
+    return alt.layer(lines, baseline.encode(y="speedup:Q")).properties(title="Speedup along the sweep", height=300)
