@@ -188,16 +188,26 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
     )
 
 
+def _input_error_event(error: InputError) -> dict[str, Any]:
+    return {
+        "event": "error",
+        "kind": "input",
+        "field": error.field,
+        "problem": error.problem,
+        "accepted": error.accepted,
+    }
+
+
 def main() -> int:
     _emit_json_line({"event": "ready"})
     try:
         spec = BenchSpec.from_dict(json.loads(sys.stdin.read()))
         result = run_bench(spec)
     except InputError as error:
-        _emit_json_line({"event": "error", "kind": "input", "field": error.field, "message": str(error)})
+        _emit_json_line(_input_error_event(error))
         return 2
     except json.JSONDecodeError as error:
-        _emit_json_line({"event": "error", "kind": "input", "field": "spec", "message": f"spec: not JSON ({error})"})
+        _emit_json_line(_input_error_event(InputError("spec", f"is not JSON ({error})", "a BenchSpec JSON object")))
         return 2
     _emit_json_line({"event": "result", "result": result.to_dict()})
     return 0

@@ -1,0 +1,310 @@
+"""Parent side of a benchmark: validates a BenchSpec against limits, starts the worker under a chosen
+interpreter, streams its progress, samples CPU per core and the RSS of its process tree (psutil),
+and cancels or times out by killing the whole tree.
+
+Runs in the app or CLI process and may use psutil; it never runs a kernel itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from engine.errors import InputError
+from engine.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, Sample
+from kernels import Kernel, get_kernel
+
+ROOT = str(Path(__file__).resolve().parent.parent)
+SAMPLE_INTERVAL_S = 0.1
+KILL_WAIT_S = 2.0
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the worker is doing now: `phase` is "startup", "warmup" or "repeat" (`repeat` of `of`)."""
+
+    executor: str
+    phase: str
+    repeat: int
+    of: int
+
+
+class RunCancelled(Exception):
+    """The caller cancelled the run; the worker and every process it made are gone."""
+
+
+class RunFailed(Exception):
+    """The worker crashed, timed out or ended without a result; the message says which."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a run may be. A size may go up to `size_factor` times the kernel's ~50 ms size."""
+
+    max_tasks: int
+    max_workers: int
+    max_repeats: int
+    max_warmups: int
+    size_factor: int
+    max_latency_ms: int
+    max_run_s: float
+
+
+# On one's own machine: generous, but a typo must not start an hour-long run.
+LOCAL_LIMITS = Limits(
+    max_tasks=1000, max_workers=64, max_repeats=20, max_warmups=5, size_factor=40, max_latency_ms=5000, max_run_s=600
+)
+# A shared Streamlit Cloud deployment: a class shares its few cores, so one run must stay short and small.
+PUBLIC_LIMITS = Limits(
+    max_tasks=200, max_workers=4, max_repeats=5, max_warmups=2, size_factor=4, max_latency_ms=500, max_run_s=30
+)
+
+
+def max_size(kernel: Kernel, limits: Limits) -> int:
+    """The largest size `limits` allow for `kernel`."""
+    if kernel.task_50ms_size <= 0:
+        return kernel.max_size
+    return min(kernel.max_size, kernel.task_50ms_size * limits.size_factor)
+
+
+def estimated_sequential_task_s(kernel: Kernel, size: int, latency_ms: int | None = None) -> float:
+    """One task's time on the development host, from a linear model around the ~50 ms size (I/O: the latency)."""
+    if kernel.kind == "io":
+        return size / 1000
+    cpu_s = 0.05 * size / kernel.task_50ms_size if kernel.task_50ms_size > 0 else 0.0
+    if kernel.kind == "hybrid":
+        # task_50ms_size of hybrid includes its default latency; separate the two parts.
+        default_latency = (kernel.default_latency_ms or 0) / 1000
+        cpu_s = (0.05 - default_latency) * size / kernel.task_50ms_size if kernel.task_50ms_size > 0 else 0.0
+        return cpu_s + (default_latency if latency_ms is None else latency_ms / 1000)
+    return cpu_s
+
+
+def _check_count(field: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(field, f"is {value!r}", f"a whole number from {low} to {high}")
+
+
+def validate_spec(spec: BenchSpec, limits: Limits | None = None) -> BenchSpec:
+    """`spec` if it fits `limits` (LOCAL_LIMITS by default); InputError naming the first field that does not."""
+    limits = limits or LOCAL_LIMITS
+    kernel = get_kernel(spec.kernel)
+    if not spec.executors:
+        raise InputError("executors", "is empty", ", ".join(EXECUTORS))
+    for name in spec.executors:
+        if name not in EXECUTORS:
+            raise InputError("executors", f"unknown executor {name!r}", ", ".join(EXECUTORS))
+    _check_count("workers", spec.workers, 1, limits.max_workers)
+    _check_count("tasks", spec.tasks, 1, limits.max_tasks)
+    _check_count("repeats", spec.repeats, 1, limits.max_repeats)
+    _check_count("warmups", spec.warmups, 0, limits.max_warmups)
+    if spec.size is not None:
+        _check_count("size", spec.size, kernel.min_size, max_size(kernel, limits))
+    if spec.start_method is not None and spec.start_method not in START_METHODS:
+        raise InputError("start_method", f"unknown start method {spec.start_method!r}", ", ".join(START_METHODS))
+    if spec.latency_ms is not None:
+        if kernel.default_latency_ms is None:
+            raise InputError(
+                "latency_ms",
+                f"kernel {kernel.name!r} has no latency to set",
+                "no value, or a kernel with a fetch latency (hybrid)",
+            )
+        _check_count("latency_ms", spec.latency_ms, 0, limits.max_latency_ms)
+    size = kernel.default_size if spec.size is None else spec.size
+    runs = (spec.warmups + spec.repeats) * len(set(spec.executors) | {"sequential"})
+    estimate_s = runs * spec.tasks * estimated_sequential_task_s(kernel, size, spec.latency_ms)
+    if estimate_s > limits.max_run_s:
+        raise InputError(
+            "tasks",
+            f"this run would take about {estimate_s:.0f} s if every executor were as slow as sequential "
+            f"(a linear model around the kernel's ~50 ms size)",
+            f"a run under {limits.max_run_s:.0f} s: fewer tasks, repeats or executors, or a smaller size",
+        )
+    return spec
+
+
+def worker_command(python: str) -> list[str]:
+    """The command that runs the worker under `python`, isolated (-I -S) with the project root on sys.path."""
+    bootstrap = f"import sys; sys.path.insert(0, {ROOT!r}); from engine.worker import main; sys.exit(main())"
+    return [python, "-I", "-S", "-c", bootstrap]
+
+
+def check_python(python: str) -> str:
+    """`python` if it runs and is CPython 3.10 or newer; InputError naming --python otherwise."""
+    accepted = "the path of a Python 3.10+ interpreter"
+    probe = "import sys; print(sys.version_info[0] * 100 + sys.version_info[1])"
+    try:
+        completed = subprocess.run([python, "-I", "-S", "-c", probe], capture_output=True, text=True, timeout=20)
+        version = int(completed.stdout.strip())
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        raise InputError("python", f"{python!r} is not a Python interpreter", accepted) from None
+    if version < 310:
+        raise InputError("python", f"{python!r} is Python {version // 100}.{version % 100}", accepted)
+    return python
+
+
+def _kill_tree(root: subprocess.Popen[str], known: dict[int, psutil.Process]) -> None:
+    """Kill the worker and everything it started, and wait (up to KILL_WAIT_S) until they are gone."""
+    with contextlib.suppress(psutil.Error):
+        known.update({child.pid: child for child in psutil.Process(root.pid).children(recursive=True)})
+    if os.name == "posix":
+        # The worker leads its own session: the group reaches children that psutil has not seen yet.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(root.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        root.kill()
+    for process in known.values():
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        root.wait(timeout=KILL_WAIT_S)
+    psutil.wait_procs(list(known.values()), timeout=KILL_WAIT_S)
+
+
+def _read_lines(stream: Any, sink: queue.Queue[str | None]) -> None:
+    for line in stream:
+        sink.put(line)
+    sink.put(None)
+
+
+def _tree_rss_mb(root: psutil.Process, known: dict[int, psutil.Process]) -> float:
+    try:
+        known.update({child.pid: child for child in root.children(recursive=True)})
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for process in [root, *known.values()]:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total / _MIB
+
+
+def _with_samples(result: BenchResult, samples: list[Sample]) -> BenchResult:
+    entries = []
+    for entry in result.executors:
+        own = [sample for sample in samples if sample.executor == entry.name]
+        if not own:
+            entries.append(entry)
+            continue
+        per_core = tuple(statistics.fmean(core) for core in zip(*(s.cpu_percent_per_core for s in own), strict=True))
+        entries.append(replace(entry, peak_rss_mb=max(s.rss_mb for s in own), cpu_percent_per_core=per_core))
+    return replace(result, executors=tuple(entries), samples=tuple(samples))
+
+
+def _failure_message(returncode: int, stderr_tail: str) -> str:
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"the worker was killed by {name} before it produced a result"
+    detail = stderr_tail.strip().splitlines()[-1] if stderr_tail.strip() else "no message"
+    return f"the worker exited with code {returncode} without a result ({detail})"
+
+
+def run_benchmark(
+    spec: BenchSpec,
+    python: str | None = None,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    timeout_s: float = 120.0,
+) -> BenchResult:
+    """Run `spec` in a worker under `python` (default: this interpreter) and return its result with samples.
+
+    Raises RunCancelled when `cancel` is set, RunFailed on a crash, a timeout or a missing result, and
+    InputError when the worker refuses the spec. Either way no process of the run is left behind.
+    """
+    spec = validate_spec(spec)
+    command = worker_command(python or sys.executable)
+    started = time.perf_counter()
+    worker = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=os.name == "posix",
+    )
+    known: dict[int, psutil.Process] = {}
+    lines: queue.Queue[str | None] = queue.Queue()
+    stderr_lines: list[str] = []
+    readers = [
+        threading.Thread(target=_read_lines, args=(worker.stdout, lines), daemon=True),
+        threading.Thread(target=lambda: stderr_lines.extend(worker.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        assert worker.stdin is not None
+        worker.stdin.write(json.dumps(spec.to_dict()))
+        worker.stdin.close()
+    except BrokenPipeError:
+        pass
+    try:
+        root = psutil.Process(worker.pid)
+        psutil.cpu_percent(percpu=True)  # the first reading only sets the reference point
+        samples: list[Sample] = []
+        executor: str | None = None
+        outcome: dict[str, Any] | None = None
+        next_sample = started + SAMPLE_INTERVAL_S
+        deadline = started + timeout_s
+        finished = False
+        while not finished:
+            if cancel is not None and cancel.is_set():
+                raise RunCancelled("the run was cancelled")
+            now = time.perf_counter()
+            if now > deadline:
+                raise RunFailed(f"the worker timed out after {timeout_s:g} s")
+            try:
+                line = lines.get(timeout=max(0.0, min(next_sample, deadline) - now))
+            except queue.Empty:
+                line = ""
+            if line is None:
+                finished = True
+            elif line.strip():
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    raise RunFailed(f"the worker wrote something that is not a JSON event: {line[:200]!r}") from None
+                if event.get("event") == "progress":
+                    executor = event["executor"]
+                    if on_progress is not None:
+                        on_progress(Progress(executor, event["phase"], event["repeat"], event["of"]))
+                elif event.get("event") in ("result", "error"):
+                    outcome = event
+            if time.perf_counter() >= next_sample:
+                cores = tuple(psutil.cpu_percent(percpu=True))
+                rss = _tree_rss_mb(root, known)
+                samples.append(Sample(time.perf_counter() - started, cores, rss, executor))
+                next_sample += SAMPLE_INTERVAL_S
+        returncode = worker.wait(timeout=KILL_WAIT_S)
+        for reader in readers:
+            reader.join(timeout=KILL_WAIT_S)
+        if outcome is None:
+            raise RunFailed(_failure_message(returncode, "".join(stderr_lines)[-2000:]))
+        if outcome["event"] == "error":
+            raise InputError(outcome["field"], outcome["problem"], outcome["accepted"])
+        return _with_samples(BenchResult.from_dict(outcome["result"]), samples)
+    finally:
+        _kill_tree(worker, known)
+        for stream in (worker.stdout, worker.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
