@@ -17,6 +17,9 @@ from engine.errors import InputError
 # command name -> module with register(subparsers); kept in the order of `--help`.
 COMMANDS: dict[str, str] = {
     "host": "engine.host_cli",
+    "recommend": "engine.recommend_cli",
+    "bench": "engine.bench_cli",
+    "scenarios": "engine.scenarios_cli",
 }
 
 

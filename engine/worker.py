@@ -108,6 +108,8 @@ def _entry(
     if baseline is not None:
         ratio, band = band_for(summarize(baseline.times_s).median_s, stats.median_s)
         correct = measurement.checksum == baseline.checksum
+        if name == BASELINE:
+            band = None  # the baseline is what the bands compare against, not a candidate
     # The spans shown are those of the median repeat, the one the headline number stands for.
     ordered = sorted(measurement.repeats, key=lambda run: run.elapsed_s)
     median_run = ordered[(len(ordered) - 1) // 2]

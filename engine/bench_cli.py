@@ -1,0 +1,131 @@
+"""`python -m engine bench`: run a benchmark from the command line, as a table with bands or as JSON.
+
+Owns the bench arguments and their conversion into a BenchSpec; the run itself is engine.runner's.
+Bad input raises InputError (the dispatcher prints one line and exits 2); never imports streamlit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from engine.errors import InputError
+from engine.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, band_wording
+from engine.runner import Progress, RunFailed, check_python, run_benchmark, validate_spec
+from kernels import REGISTRY
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="run one kernel through several executors and compare them with the sequential baseline",
+        description="Run one kernel through several executors in an isolated worker and compare them.",
+    )
+    parser.add_argument("--kernel", required=True, help=f"one of: {', '.join(REGISTRY)}")
+    parser.add_argument(
+        "--executors", default="sequential,threads,processes", help=f"comma-separated, from: {', '.join(EXECUTORS)}"
+    )
+    # Numbers are read as text and converted here, so a bad one gets the house's one-line InputError.
+    parser.add_argument("--workers", default="2", help="pool size (default 2)")
+    parser.add_argument("--tasks", default="8", help="tasks per repeat (default 8)")
+    parser.add_argument("--size", default=None, help="kernel size per task (default: the kernel's ~50 ms size)")
+    parser.add_argument("--repeats", default="3", help="timed repeats (default 3)")
+    parser.add_argument("--warmups", default="1", help="untimed warm-up repeats (default 1)")
+    parser.add_argument("--latency-ms", default=None, help="hybrid only: fetch latency per task in ms")
+    parser.add_argument("--start-method", default=None, help=f"for processes: {', '.join(START_METHODS)}")
+    parser.add_argument("--python", default=None, help="run the worker under this interpreter (default: this one)")
+    parser.add_argument("--timeout", default="120", help="seconds before the run is killed (default 120)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(run=run)
+
+
+def _whole_number(field: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(field, f"is {text!r}", "a whole number") from None
+
+
+def spec_from_args(args: argparse.Namespace) -> BenchSpec:
+    """The BenchSpec the arguments describe, validated against the local limits."""
+    executors = tuple(name.strip() for name in args.executors.split(",") if name.strip())
+    spec = BenchSpec(
+        kernel=args.kernel,
+        executors=executors,
+        workers=_whole_number("workers", args.workers),
+        tasks=_whole_number("tasks", args.tasks),
+        size=_whole_number("size", args.size),
+        repeats=_whole_number("repeats", args.repeats),
+        warmups=_whole_number("warmups", args.warmups),
+        start_method=args.start_method,
+        latency_ms=_whole_number("latency_ms", args.latency_ms),
+    )
+    return validate_spec(spec)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def format_table(result: BenchResult) -> str:
+    """The result as a readable table: one line per executor, its band in the lesson's words, and the core limit."""
+    host, spec = result.host, result.spec
+    size = spec.size if spec.size is not None else REGISTRY[spec.kernel].default_size
+    usable = host["usable_cpus"]
+    gil = "GIL enabled" if host["gil_enabled"] else "GIL disabled (free-threaded)"
+    lines = [
+        f"{spec.kernel}: {spec.tasks} tasks, size {size}, "
+        f"{spec.workers} workers, {spec.repeats} repeats (+{spec.warmups} warm-up)",
+        f"Python {host['python_version']} ({gil}); usable cores: {usable}, so CPU-bound work "
+        f"cannot go past {usable:.1f}x",
+        "",
+        f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8}  "
+        f"{'correct':<7}  band",
+    ]
+    for entry in result.executors:
+        if entry.unavailable or entry.error:
+            lines.append(
+                f"{entry.label:<28} {'unavailable: ' + entry.unavailable if entry.unavailable else ''}"
+                f"{'error: ' + entry.error if entry.error else ''}"
+            )
+            continue
+        speedup = "-" if entry.speedup is None else f"{entry.speedup:.2f}x"
+        correct = {True: "yes", False: "NO", None: "-"}[entry.correct]
+        band = band_wording(entry.band) if entry.band else "the baseline"
+        noisy = " (noisy)" if entry.noisy else ""
+        lines.append(
+            f"{entry.label:<28} {_seconds(entry.median_s):>9} {_seconds(entry.min_s):>7} {_seconds(entry.max_s):>7} "
+            f"{_seconds(entry.startup_s):>10} {speedup:>8}  {correct:<7}  {band}{noisy}"
+        )
+    if result.warnings:
+        lines.append("")
+        lines.extend(f"warning: {warning}" for warning in result.warnings)
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    timeout_s = _whole_number("timeout", args.timeout)
+    if timeout_s is None or timeout_s < 1:
+        raise InputError("timeout", f"is {args.timeout!r}", "a whole number of seconds, 1 or more")
+    python = check_python(args.python) if args.python else None
+
+    def show_progress(progress: Progress) -> None:
+        if sys.stderr.isatty():
+            print(
+                f"\r{progress.executor}: {progress.phase} {progress.repeat}/{progress.of}   ", end="", file=sys.stderr
+            )
+
+    try:
+        result = run_benchmark(spec, python, on_progress=show_progress, timeout_s=float(timeout_s))
+    except RunFailed as error:
+        print(f"python -m engine bench: run failed: {error}", file=sys.stderr)
+        return 1
+    if sys.stderr.isatty():
+        print("\r", end="", file=sys.stderr)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else format_table(result))
+    return 0
