@@ -63,21 +63,10 @@ class WorkloadProfile:
     releases_gil: bool | None = None
 
     def __post_init__(self) -> None:
-        if self.workload not in framework.WORKLOAD_KINDS:
-            raise InputError("workload", f"got {self.workload!r}", ", ".join(framework.WORKLOAD_KINDS))
-        _check_positive("latency_ms", self.latency_ms)
-        _check_positive("memory_mb", self.memory_mb)
-        _check_whole("cores", self.cores)
-        for name in ("expensive_startup", "shared_state", "isolation", "releases_gil"):
-            value = getattr(self, name)
-            if not isinstance(value, bool) and not (value is None and name != "expensive_startup"):
-                raise InputError(name, f"got {value!r}", "yes or no")
-        if self.io_concurrency is not None:
-            _check_whole("io_concurrency", self.io_concurrency)
-        if self.task_ms is not None:
-            _check_positive("task_ms", self.task_ms)
-        if self.python_build is not None and self.python_build not in PYTHON_BUILDS:
-            raise InputError("python_build", f"got {self.python_build!r}", ", ".join(PYTHON_BUILDS))
+        for profile_field in fields(self):
+            value = getattr(self, profile_field.name)
+            if value is not None or profile_field.default is not None:
+                check_field(profile_field.name, value)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> WorkloadProfile:
@@ -111,44 +100,45 @@ _NO = ("n", "no", "false", "0")
 
 
 def parse_field(name: str, value: Any) -> Any:
-    """One profile field from a loose value (a prompt's text, a form's number); InputError if it does not fit."""
+    """One profile field from a loose value (a prompt's text, a form's number), checked; InputError if it won't fit."""
     accepted = FIELD_ACCEPTS[name]
+    text = str(value).strip()
+    if isinstance(value, bool) and accepted != "yes or no":
+        raise InputError(name, f"got {value!r}", accepted)
     if accepted == "yes or no":
         if isinstance(value, bool):
             return value
-        text = str(value).strip().lower()
-        if text in _YES or text in _NO:
-            return text in _YES
-        raise InputError(name, f"got {value!r}", accepted)
-    if accepted.startswith("a whole number"):
-        if isinstance(value, bool):
+        if text.lower() not in _YES + _NO:
             raise InputError(name, f"got {value!r}", accepted)
+        value = text.lower() in _YES
+    elif accepted.startswith("a "):
         try:
-            number = float(str(value).strip())
+            number = float(text)
         except ValueError:
             raise InputError(name, f"got {value!r}", accepted) from None
-        if not number.is_integer():
+        whole = accepted.startswith("a whole number")
+        if whole and not number.is_integer():
             raise InputError(name, f"got {value!r}", accepted)
-        return int(number)
-    if accepted.startswith("a number"):
-        if isinstance(value, bool):
-            raise InputError(name, f"got {value!r}", accepted)
-        try:
-            return float(str(value).strip())
-        except ValueError:
-            raise InputError(name, f"got {value!r}", accepted) from None
-    return str(value).strip()
+        value = int(number) if whole else number
+    else:
+        value = text
+    check_field(name, value)
+    return value
 
 
-def _check_positive(name: str, value: Any) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+def check_field(name: str, value: Any) -> None:
+    """Raise InputError naming the field if a typed value does not fit it."""
+    accepted = FIELD_ACCEPTS[name]
+    if accepted == "yes or no":
+        ok = isinstance(value, bool)
+    elif accepted.startswith("a whole number"):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    elif accepted.startswith("a number"):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    else:
+        ok = value in accepted.split(", ")
     if not ok:
-        raise InputError(name, f"got {value!r}", FIELD_ACCEPTS[name])
-
-
-def _check_whole(name: str, value: Any) -> None:
-    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-        raise InputError(name, f"got {value!r}", FIELD_ACCEPTS[name])
+        raise InputError(name, f"got {value!r}", accepted)
 
 
 @dataclass(frozen=True)
