@@ -7,8 +7,9 @@ pure functions: no I/O, no streamlit.
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from engine.errors import InputError
 
@@ -55,7 +56,14 @@ APPROACH_TITLES: dict[str, str] = {
 
 # Approaches that run CPU work on more than one core at once.
 PARALLEL_CPU_APPROACHES: frozenset[str] = frozenset(
-    {"free_threaded", "multiprocessing", "free_threaded_asyncio", "asyncio_multiprocessing", "subinterpreters", "distributed"}
+    {
+        "free_threaded",
+        "multiprocessing",
+        "free_threaded_asyncio",
+        "asyncio_multiprocessing",
+        "subinterpreters",
+        "distributed",
+    }
 )
 
 
@@ -167,7 +175,12 @@ ROOT = "waits_on_io"
 QUESTIONS: dict[str, Question] = {
     question.id: question
     for question in (
-        Question("waits_on_io", "Is the work I/O-bound (does it spend most of its time waiting)?", yes="cpu_too", no="needs_parallelism"),
+        Question(
+            "waits_on_io",
+            "Is the work I/O-bound (does it spend most of its time waiting)?",
+            yes="cpu_too",
+            no="needs_parallelism",
+        ),
         Question("cpu_too", "Does it also do heavy CPU work on what it receives?", yes="hybrid", no="io_bound"),
         Question(
             "needs_parallelism",
@@ -247,6 +260,13 @@ def answers_for_kind(kind: str) -> dict[str, bool]:
     raise AssertionError(f"the decision tree has no leaf {kind}")
 
 
+def branch_title(target: str) -> str:
+    """What a branch leads to, in words: the next question, or the leaf's workload and approach."""
+    if target in QUESTIONS:
+        return f"next, {QUESTIONS[target].text}"
+    return f"{WORKLOAD_TITLES[target]}: {APPROACH_TITLES[table_row(target).approach]}."
+
+
 def tree_dot(path: DecisionPath | None = None) -> str:
     """The tree as Graphviz DOT text; the taken branch, if given, is highlighted."""
     taken_edges = set()
@@ -259,16 +279,19 @@ def tree_dot(path: DecisionPath | None = None) -> str:
             taken_nodes.add(target)
     lines = [
         "digraph decision {",
-        '  graph [rankdir=TB, bgcolor="transparent", fontname="Helvetica"];',
-        '  node [fontname="Helvetica", fontsize=12];',
-        '  edge [fontname="Helvetica", fontsize=11];',
+        '  graph [rankdir=TB, nodesep=0.25, ranksep=0.35, bgcolor="transparent", fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=18, margin="0.2,0.1"];',
+        '  edge [fontname="Helvetica", fontsize=16];',
     ]
     for question in QUESTIONS.values():
         style = ', penwidth=3, color="#0072B2"' if question.id in taken_nodes else ""
-        lines.append(f'  {question.id} [shape=box, style=rounded, label="{question.text}"{style}];')
+        label = "\\n".join(textwrap.wrap(question.text, 22))
+        lines.append(f'  {question.id} [shape=box, style=rounded, label="{label}"{style}];')
     for row in DECISION_TABLE:
         style = ', penwidth=3, color="#0072B2", fontcolor="#0072B2"' if row.kind in taken_nodes else ""
-        label = f"{WORKLOAD_TITLES[row.kind]}\\n{APPROACH_TITLES[row.approach]}"
+        label = "\\n".join(
+            [*textwrap.wrap(WORKLOAD_TITLES[row.kind], 22), "->", *textwrap.wrap(APPROACH_TITLES[row.approach], 22)]
+        )
         lines.append(f'  {row.kind} [shape=ellipse, label="{label}"{style}];')
     for question in QUESTIONS.values():
         for answer, target in (("yes", question.yes), ("no", question.no)):

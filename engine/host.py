@@ -14,10 +14,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import psutil
 
@@ -197,7 +198,9 @@ def _is_pyenv_shim(path: str, environ: dict[str, str]) -> bool:
     return Path(path).parent == shims
 
 
-def discover_interpreters(environ: dict[str, str] | None = None, timeout_s: float = PROBE_TIMEOUT_S) -> list[Interpreter]:
+def discover_interpreters(
+    environ: dict[str, str] | None = None, timeout_s: float = PROBE_TIMEOUT_S
+) -> list[Interpreter]:
     """Every interpreter found, probed in parallel, each once; broken candidates listed with their reasons."""
     environ = dict(os.environ if environ is None else environ)
     seen: set[str] = set()
@@ -241,8 +244,7 @@ def capabilities(host: HostInfo) -> list[Capability]:
             Capability(
                 "Parallel speedup",
                 False,
-                "This process may use only one core: no approach can speed up CPU work here. "
-                "I/O overlap still shows.",
+                "This process may use only one core: no approach can speed up CPU work here. I/O overlap still shows.",
             )
         )
     if free_threaded:

@@ -23,9 +23,9 @@ def run(args: argparse.Namespace) -> int:
 def describe(host: HostInfo) -> str:
     """The facts as readable lines."""
     gil = "on" if host.gil_enabled else "off"
+    build = "free-threaded" if host.free_threaded_build else "GIL"
     lines = [
-        f"Python {host.python_version} ({host.implementation}), {'free-threaded' if host.free_threaded_build else 'GIL'}"
-        f" build, GIL {gil} now: {host.executable}",
+        f"Python {host.python_version} ({host.implementation}), {build} build, GIL {gil} now: {host.executable}",
         f"CPUs: {host.logical_cpus} logical, {host.usable_cpus} usable by this process,"
         f" {host.physical_cpus if host.physical_cpus is not None else 'unknown'} physical",
         f"Memory: {host.memory_total_mb:,.0f} MB total, {host.memory_available_mb:,.0f} MB available",

@@ -47,12 +47,17 @@ table = pd.DataFrame(
         for row in framework.DECISION_TABLE
     ]
 )
-st.dataframe(table, hide_index=True, width="stretch")
+st.table(table.set_index("Workload"))
 
 st.header("The decision tree")
 st.caption("Answer from the top; each leaf is a row of the table above.")
-st.graphviz_chart(framework.tree_dot())
-st.markdown("\n".join(f"- **{q.text}** yes: {q.yes}; no: {q.no}" for q in framework.QUESTIONS.values()))
+st.graphviz_chart(framework.tree_dot(), width="stretch")
+st.markdown(
+    "\n".join(
+        f"- **{question.text}** Yes: {framework.branch_title(question.yes)} No: {framework.branch_title(question.no)}"
+        for question in framework.QUESTIONS.values()
+    )
+)
 
 st.header("What this host can show")
 info = host()

@@ -59,7 +59,9 @@ def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
     raise RuntimeError(f"streamlit did not answer within {SERVER_START_TIMEOUT_S:g} s: {log_path.read_text()[-2000:]}")
 
 
-def start_server(data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
+def start_server(
+    data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None
+) -> tuple[str, subprocess.Popen]:
     """Start `streamlit run app.py` headless on a free port; return its URL and process."""
     port = _free_port()
     env = {**os.environ, "LAB_DATA_DIR": str(data_dir), **(extra_env or {})}
@@ -151,8 +153,16 @@ def screenshot() -> Callable[[object, str], Path]:
     ARTIFACTS.mkdir(exist_ok=True)
 
     def take(target_page: object, name: str) -> Path:
+        # Streamlit scrolls inside its own container, so a full-page shot needs a viewport as tall as the content.
         path = ARTIFACTS / f"{name}.png"
+        viewport = target_page.viewport_size
+        height = target_page.evaluate(
+            "Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stAppViewContainer]')]"
+            ".map(e => e.scrollHeight), document.body.scrollHeight)"
+        )
+        target_page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 50, 8000)})
         target_page.screenshot(path=str(path), full_page=True)
+        target_page.set_viewport_size(viewport)
         return path
 
     return take

@@ -6,8 +6,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STDLIB_ONLY = ["engine/worker.py", "engine/executors.py", "engine/measure.py", "engine/probe.py", "engine/errors.py",
-               "engine/results.py"]
+STDLIB_ONLY = [
+    "engine/worker.py",
+    "engine/executors.py",
+    "engine/measure.py",
+    "engine/probe.py",
+    "engine/errors.py",
+    "engine/results.py",
+]
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -15,17 +15,17 @@ def run_app(**query: str) -> AppTest:
 def test_home_shows_every_row_of_the_decision_table():
     app = run_app()
     assert not app.exception
-    table = app.dataframe[0].value
+    table = app.table[0].value
     assert list(table["Best approach"]) == [framework.APPROACH_TITLES[row.approach] for row in framework.DECISION_TABLE]
-    assert list(table["Workload"]) == [framework.WORKLOAD_TITLES[row.kind] for row in framework.DECISION_TABLE]
+    assert list(table.index) == [framework.WORKLOAD_TITLES[row.kind] for row in framework.DECISION_TABLE]
 
 
 def test_home_lists_host_facts_and_interpreters():
     app = run_app()
-    facts = app.table[0].value
+    facts = app.table[1].value
     assert "Usable CPUs (affinity)" in facts.index
     assert "Default start method" in facts.index
-    interpreters = app.dataframe[1].value
+    interpreters = app.dataframe[0].value
     assert len(interpreters) >= 1
     assert "Build" in interpreters.columns
 
