@@ -68,7 +68,7 @@ def spec_from_args(args: argparse.Namespace) -> BenchSpec:
 
 
 def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    return "-" if value is None else f"{value:.4g}"
 
 
 def format_table(result: BenchResult) -> str:

@@ -50,12 +50,14 @@ class PoolProcessDied(RuntimeError):
     """A process of the pool died mid-run (BrokenProcessPool): the run cannot finish."""
 
 
+try:
+    import concurrent.interpreters as _interpreters  # 3.14+: tells subinterpreter workers apart
+except ImportError:
+    _interpreters = None
+
+
 def _interpreter_id() -> int:
-    try:
-        import concurrent.interpreters as interpreters  # 3.14+
-    except ImportError:
-        return 0
-    return interpreters.get_current().id
+    return 0 if _interpreters is None else _interpreters.get_current().id
 
 
 def worker_identity() -> tuple[int, int, str]:

@@ -35,11 +35,11 @@ class _LinkCounter(HTMLParser):
 
 
 def parse_page(page: str) -> int:
-    """Parse the page with html.parser (pure Python, holds the GIL); links and CRC of their hrefs."""
+    """Parse the page with html.parser (pure Python, holds the GIL): link count and CRC-32 of the hrefs."""
     parser = _LinkCounter()
     parser.feed(page)
     parser.close()
-    return parser.links * 1_000_000_007 + parser.crc
+    return parser.links << 32 | parser.crc  # the link count above the 32-bit CRC
 
 
 def fetch_page(links: int, latency_ms: int = DEFAULT_LATENCY_MS) -> str:
