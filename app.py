@@ -13,6 +13,7 @@ st.set_page_config(page_title="Concurrency Lab", page_icon=":material/speed:", l
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+    st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:", url_path="recommend"),
 ]
 
 navigation = st.navigation(PAGES)

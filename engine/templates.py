@@ -229,7 +229,7 @@ def main():
           f"{ITEMS} tasks, median of {REPEATS}")
     items = list(range(ITEMS))
     baseline_s, _, expected = measure("sequential", items)
-    print(f"{'sequential':<18} {baseline_s:8.4f} s   1.00x   (baseline)")
+    print(f"{'sequential':<18} {baseline_s:8.4f} s   1.00x   (baseline){' *' if RECOMMENDED == 'sequential' else ''}")
     for name in [RECOMMENDED] + [other for other in COMPARE if other != RECOMMENDED]:
         if name == "sequential":
             continue

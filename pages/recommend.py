@@ -1,0 +1,102 @@
+"""Recommend: describe a workload, get an approach with its reasoning, numbers, template and guide."""
+
+import streamlit as st
+
+from engine import framework
+from engine.errors import InputError
+from engine.host import current_host
+from engine.recommend import (
+    CURRENT_APPROACHES,
+    PYTHON_BUILDS,
+    WAIT_SHARES,
+    WorkloadProfile,
+    classify_workload,
+    recommend,
+)
+from ui import nav
+from ui.recommend_view import TRI_STATE, draw_answer
+
+host = current_host()
+st.session_state.setdefault("rec_workload", "hybrid")
+st.session_state.setdefault("rec_cores", host.usable_cpus)
+# Half of what is free now: a budget that leaves room for the rest of the machine.
+st.session_state.setdefault("rec_memory", float(max(int(host.memory_available_mb // 2), 1)))
+st.session_state.setdefault("rec_answer", None)
+
+st.title("Get a recommendation")
+st.markdown(
+    "Describe the workload. The answer follows the lesson's decision tree, corrected where the facts say so, "
+    f"and every number says where it came from. The form starts from this host: {host.usable_cpus} usable "
+    f"core(s), {host.memory_available_mb:,.0f} MB free."
+)
+
+
+def use_classified_kind() -> None:
+    st.session_state["rec_workload"] = st.session_state["rec_classified"]
+
+
+with st.expander("Unsure of the workload type? Answer three questions", icon=":material/help:"):
+    wait_share = st.radio(
+        "How does it spend its time?", list(WAIT_SHARES), format_func=WAIT_SHARES.get, key="rec_wait_share"
+    )
+    splits = st.checkbox("The computing splits into parts that could run at the same time", key="rec_splits")
+    shares = st.checkbox("Those parts read and write shared objects", key="rec_shares")
+    kind, why = classify_workload(wait_share, splits, shares)
+    st.session_state["rec_classified"] = kind
+    st.info(f"**{framework.WORKLOAD_TITLES[kind]}** (`{kind}`). {why}")
+    st.button("Use this workload type", on_click=use_classified_kind, key="rec_use_kind")
+
+with st.form("rec_form"):
+    st.selectbox(
+        "Workload type", framework.WORKLOAD_KINDS, format_func=framework.WORKLOAD_TITLES.get, key="rec_workload"
+    )
+    left, middle, right = st.columns(3)
+    left.number_input("Latency requirement (ms)", min_value=0.001, value=100.0, key="rec_latency")
+    middle.number_input("Memory budget (MB)", min_value=0.001, key="rec_memory")
+    right.number_input("CPU cores", min_value=1, step=1, key="rec_cores")
+    left.radio("Expensive start-up?", ["no", "yes"], horizontal=True, key="rec_startup")
+    middle.selectbox("What runs now", CURRENT_APPROACHES, format_func=framework.APPROACH_TITLES.get, key="rec_current")
+    with st.expander("Optional details"):
+        first, second, third = st.columns(3)
+        first.radio("Shared state needed?", list(TRI_STATE), horizontal=True, key="rec_shared")
+        second.radio("Isolation needed?", list(TRI_STATE), horizontal=True, key="rec_isolation")
+        third.radio("C code that releases the GIL?", list(TRI_STATE), horizontal=True, key="rec_releases_gil")
+        first.number_input("Concurrent I/O operations (0: unsaid)", min_value=0, step=1, key="rec_io")
+        second.number_input("Typical task duration, ms (0: unsaid)", min_value=0.0, key="rec_task_ms")
+        third.selectbox("Python you can run", ["unsaid", *PYTHON_BUILDS], key="rec_build")
+    submitted = st.form_submit_button("Recommend", type="primary")
+
+if submitted:
+    state = st.session_state
+    try:
+        profile = WorkloadProfile.from_mapping(
+            {
+                "workload": state["rec_workload"],
+                "latency_ms": state["rec_latency"],
+                "memory_mb": state["rec_memory"],
+                "cores": state["rec_cores"],
+                "expensive_startup": state["rec_startup"],
+                "shared_state": TRI_STATE[state["rec_shared"]],
+                "isolation": TRI_STATE[state["rec_isolation"]],
+                "releases_gil": TRI_STATE[state["rec_releases_gil"]],
+                "io_concurrency": state["rec_io"] or None,
+                "task_ms": state["rec_task_ms"] or None,
+                "python_build": None if state["rec_build"] == "unsaid" else state["rec_build"],
+            }
+        )
+        state["rec_answer"] = recommend(profile, current=state["rec_current"])
+    except InputError as error:
+        state["rec_answer"] = None
+        st.error(str(error), icon=":material/error:")
+
+answer = st.session_state["rec_answer"]
+if answer is not None:
+    draw_answer(answer)
+    st.subheader("Prove it here")
+    if nav.has_page("benchmark"):
+        if st.button(f"Open the benchmark page with the `{answer.preset}` preset", key="rec_open_bench"):
+            st.session_state["bench_preset"] = answer.preset
+            st.switch_page("pages/benchmark.py")
+    else:
+        st.button(f"Open the benchmark page with the `{answer.preset}` preset", disabled=True, key="rec_open_bench")
+        st.caption("The benchmark page is not in this app yet.")

@@ -1,0 +1,69 @@
+"""The recommend page without a browser (AppTest): the form leads to an answer, bad input to one error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine import probe
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "recommend.py")
+SUBMIT = "FormSubmitter:rec_form-Recommend"
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    return AppTest.from_file(PAGE, default_timeout=30).run()
+
+
+def test_form_starts_from_this_hosts_usable_cores(app: AppTest) -> None:
+    assert not app.exception
+    assert app.number_input(key="rec_cores").value == probe.usable_cpus()
+
+
+def test_form_leads_to_the_recommendation_with_its_panels(app: AppTest) -> None:
+    app.selectbox(key="rec_workload").set_value("hybrid")
+    app.number_input(key="rec_cores").set_value(4)
+    app.number_input(key="rec_memory").set_value(256.0)
+    app.button(key=SUBMIT).click().run()
+    assert not app.exception
+    assert "free_threaded_asyncio" in app.success[0].value
+    assert [tab.label for tab in app.tabs] == [
+        "Decision path",
+        "Estimates",
+        "Alternatives",
+        "Benchmark template",
+        "Migration guide",
+    ]
+    dot = app.get("graphviz_chart")[0].proto.spec
+    assert 'cpu_too -> hybrid [label="yes", penwidth=3' in dot
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Memory added by the workers"] == "0.062 MB"
+    assert any("Basis:" in caption.value and "16 KiB" in caption.value for caption in app.caption)
+    assert "def compute(data)" in app.code[0].value
+
+
+def test_gil_build_answer_on_the_page_is_the_fallback(app: AppTest) -> None:
+    app.selectbox(key="rec_workload").set_value("cpu_parallel_shared")
+    app.selectbox(key="rec_build").set_value("gil")
+    app.button(key=SUBMIT).click().run()
+    assert "`multiprocessing`" in app.success[0].value
+
+
+def test_helper_questions_fill_in_the_workload_type(app: AppTest) -> None:
+    app.radio(key="rec_wait_share").set_value("mostly_computing")
+    app.checkbox(key="rec_splits").check()
+    app.run()
+    assert "cpu_parallel_isolated" in app.info[0].value
+    app.button(key="rec_use_kind").click().run()
+    assert app.selectbox(key="rec_workload").value == "cpu_parallel_isolated"
+
+
+def test_benchmark_button_is_disabled_without_the_benchmark_page(app: AppTest) -> None:
+    app.button(key=SUBMIT).click().run()
+    button = app.button(key="rec_open_bench")
+    assert button.disabled
+    assert "preset" in button.label
