@@ -14,6 +14,8 @@ st.set_page_config(page_title="Concurrency Lab", page_icon=":material/speed:", l
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
     st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:", url_path="recommend"),
+    st.Page("pages/benchmark.py", title="Benchmark", icon=":material/speed:", url_path="benchmark"),
+    st.Page("pages/results.py", title="Results", icon=":material/history:", url_path="results"),
 ]
 
 navigation = st.navigation(PAGES)

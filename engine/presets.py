@@ -305,3 +305,30 @@ def judge(preset: Preset, result: BenchResult) -> tuple[Finding, ...]:
             )
         )
     return tuple(findings)
+
+
+def verdicts(result: BenchResult) -> tuple[str, ...]:
+    """One line per executor from the interpretation table, with the host's limit beside it."""
+    cores = result.host.get("usable_cpus", "?")
+    lines = []
+    for executor in result.executors:
+        label = executor.label or executor.name
+        if executor.name == result.baseline:
+            lines.append(f"{label}: the baseline ({executor.median_s:.3g} s median)." if executor.median_s else label)
+        elif executor.speedup is not None and executor.band is not None:
+            lines.append(
+                f"{label}: {executor.speedup:.2f}x, {band_wording(executor.band)} (limit here: {cores} cores)."
+            )
+    return tuple(lines)
+
+
+def warnings_for(result: BenchResult) -> tuple[str, ...]:
+    """What a reader must not miss: the worker's warnings (wrong answers, noise), then failed or missing executors."""
+    found = list(result.warnings)
+    for executor in result.executors:
+        label = executor.label or executor.name
+        if executor.error:
+            found.append(f"{label} failed: {executor.error}")
+        if executor.unavailable:
+            found.append(f"{label} is unavailable here: {executor.unavailable}")
+    return tuple(found)

@@ -18,8 +18,6 @@ def make_result(
     gil_enabled: bool = True,
     python_version: str = "3.11.7",
     usable_cpus: int = 2,
-    noisy: tuple[str, ...] = (),
-    incorrect: tuple[str, ...] = (),
 ) -> BenchResult:
     """A result whose first executor is the baseline; medians in seconds by executor name."""
     medians = medians or {"sequential": 1.0, "threads": 1.02, "processes": 0.55}
@@ -48,12 +46,12 @@ def make_result(
                 median_s=median,
                 min_s=median * 0.98,
                 max_s=median * 1.03,
-                spread=0.05 if name not in noisy else 0.4,
-                noisy=name in noisy,
+                spread=0.05,
+                noisy=False,
                 startup_s=0.02 if name != baseline else 0.0,
                 speedup=speedup,
                 band=speedup_band(speedup),
-                correct=name not in incorrect,
+                correct=True,
                 spans=spans,
                 peak_rss_mb=30.0 if "processes" in name else 12.0,
                 cpu_percent_per_core=(95.0, 90.0) if name == "processes" else (60.0, 40.0),

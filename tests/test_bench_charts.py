@@ -108,3 +108,18 @@ def test_size_sweep_chart_uses_a_log_axis() -> None:
     assert set(frame["basis"]) == {"measured"}
     spec = bench_charts.sweep_chart(frame, "Task size", log_x=True).to_dict()
     assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+
+
+def test_compare_puts_each_run_beside_the_others_per_executor() -> None:
+    runs = [
+        ("#1 gil_cpu - Python 3.11.7 (GIL)", make_result(python_version="3.11.7")),
+        ("#2 gil_cpu - Python 3.13.0 (GIL off)", make_result({"sequential": 1.0, "threads": 0.5}, gil_enabled=False)),
+    ]
+    frame = bench_charts.compare_frame(runs)
+    assert frame.groupby("run", sort=False)["executor"].apply(list).to_dict() == {
+        runs[0][0]: ["sequential", "threads", "processes"],
+        runs[1][0]: ["sequential", "threads (free-threaded)"],
+    }
+    spec = bench_charts.compare_chart(frame).to_dict()
+    assert spec["layer"][0]["encoding"]["yOffset"]["field"] == "run"
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [runs[0][0], runs[1][0]]

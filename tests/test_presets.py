@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from engine.errors import InputError
-from engine.presets import PRESET_IDS, PRESETS_FILE, get_preset, judge, load_presets, presets
+from engine.presets import PRESET_IDS, PRESETS_FILE, get_preset, judge, load_presets, presets, verdicts, warnings_for
 from kernels import REGISTRY
 from tests.bench_fakes import make_result
 
@@ -67,7 +68,7 @@ def test_bad_entry_error_names_file_entry_and_field(tmp_path: Path, old: str, ne
 
 
 def test_size_outside_kernel_range_is_refused(tmp_path: Path) -> None:
-    path = _edited(tmp_path, "tasks = 32", "tasks = 32\nsize = 99999999")
+    path = _edited(tmp_path, "size = 20", "size = 99999999")
     with pytest.raises(InputError, match=r"\[io_wait\] size.*0 to 10000"):
         load_presets(path)
 
@@ -101,3 +102,23 @@ def test_threads_expectation_does_not_apply_when_the_gil_is_off() -> None:
 def test_missing_executor_is_not_judged() -> None:
     findings = judge(get_preset("gil_cpu"), make_result({"sequential": 1.0, "threads": 1.0}))
     assert findings[0].met is None and "did not run" in findings[0].sentence
+
+
+def test_verdicts_use_the_lessons_wording_and_the_core_limit() -> None:
+    lines = verdicts(make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.45}))
+    assert lines[0] == "sequential: the baseline (1 s median)."
+    assert lines[1].startswith("threads: 1.00x, 1.0-1.2x overhead not justified")
+    assert lines[2] == "processes: 2.22x, > 2.0x clear winner (limit here: 2 cores)."
+
+
+def test_warnings_keep_the_workers_and_add_failed_or_unavailable_executors() -> None:
+    result = make_result()
+    failed = replace(result.executors[1], error="ZeroDivisionError: division by zero", speedup=None, band=None)
+    missing = replace(result.executors[2], unavailable="InterpreterPoolExecutor needs Python 3.14")
+    result = replace(result, executors=(result.executors[0], failed, missing), warnings=("processes: noisy",))
+    assert warnings_for(result) == (
+        "processes: noisy",
+        "threads failed: ZeroDivisionError: division by zero",
+        "processes is unavailable here: InterpreterPoolExecutor needs Python 3.14",
+    )
+    assert warnings_for(make_result()) == ()

@@ -252,3 +252,40 @@ def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool) -> alt.LayerChar
     )
     baseline = alt.Chart(pd.DataFrame({"speedup": [1.0]})).mark_rule(strokeDash=[4, 4], color="#555555")
     return alt.layer(lines, baseline.encode(y="speedup:Q")).properties(title="Speedup along the sweep", height=300)
+
+
+def compare_frame(runs: Sequence[tuple[str, BenchResult]]) -> pd.DataFrame:
+    """Chosen runs side by side: one row per run and executor, with its speedup and band."""
+    rows = [
+        {"run": label, **row}
+        for label, result in runs
+        for row in speedup_frame(result)[["executor", "speedup", "median_s", "verdict"]].to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=["run", "executor", "speedup", "median_s", "verdict"])
+
+
+def compare_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Grouped bars: each executor's speedup in each chosen run, with the band rules."""
+    runs = list(dict.fromkeys(frame["run"]))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("speedup:Q", title="Speedup over each run's baseline (x)"),
+            y=alt.Y("executor:N", title=None, sort=None),
+            yOffset=alt.YOffset("run:N", sort=runs),
+            color=alt.Color(
+                "run:N",
+                title="Run",
+                scale=alt.Scale(domain=runs, range=SERIES_COLOURS[: len(runs)]),
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=500),
+            ),
+            tooltip=["run", "executor", alt.Tooltip("speedup:Q", format=".2f"), "verdict"],
+        )
+    )
+    rules = (
+        alt.Chart(pd.DataFrame({"speedup": list(BAND_RULES)}))
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(x="speedup:Q")
+    )
+    return alt.layer(bars, rules).properties(title="Chosen runs side by side", height=alt.Step(18))

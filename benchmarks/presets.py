@@ -1,0 +1,65 @@
+"""Time every benchmark preset end to end on this host, as the page runs it (worker start-up included).
+
+Usage: python benchmarks/presets.py [--repeat N] [preset ids...]
+Prints a Markdown table for benchmarks/PRESETS.md: wall time per preset (the page's 15 s budget), the
+speedups it measured and whether each expectation of the preset was met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.presets import PRESET_IDS, get_preset, judge
+from engine.runner import run_benchmark
+from engine.sweeps import crossover, fit_amdahl, sweep_points
+from kernels import get_kernel
+
+
+def run_preset(preset_id: str) -> tuple[float, str]:
+    """(wall seconds, what it showed) for one press of Run on the page."""
+    preset = get_preset(preset_id)
+    started = time.perf_counter()
+    results = [run_benchmark(spec) for spec in preset.specs()]
+    wall_s = time.perf_counter() - started
+    if preset.sweep == "size":
+        points = sweep_points(results, by="size")
+        unit = get_kernel(preset.kernel).size_unit
+        shown = "; ".join(crossover(points, name, unit).sentence for name in preset.executors[1:])
+    elif preset.sweep == "workers":
+        points = sweep_points(results, by="workers")
+        speedups = ", ".join(f"{point.x}: {point.speedup:.2f}x" for point in points)
+        fit = fit_amdahl(points, preset.executors[-1], int(results[0].host["usable_cpus"]))
+        shown = f"{speedups}; p = {fit.parallel_fraction:.2f}"
+    else:
+        (result,) = results
+        speedups = ", ".join(f"{e.label} {e.speedup:.2f}x" for e in result.executors[1:] if e.speedup is not None)
+        met = [finding.met for finding in judge(preset, result)]
+        shown = f"{speedups}; expectations met: {sum(m is True for m in met)}/{len(met)}"
+    return wall_s, shown
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("presets", nargs="*", default=list(PRESET_IDS))
+    parser.add_argument("--repeat", type=int, default=1, help="runs per preset (the table shows the slowest)")
+    args = parser.parse_args()
+    print("| preset | wall s (slowest of runs) | what it showed (last run) |")
+    print("|---|---|---|")
+    for preset_id in args.presets:
+        walls = []
+        for _ in range(args.repeat):
+            wall_s, shown = run_preset(preset_id)
+            walls.append(wall_s)
+        spread = f" (median {statistics.median(walls):.1f})" if len(walls) > 1 else ""
+        print(f"| `{preset_id}` | {max(walls):.1f}{spread} | {shown} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

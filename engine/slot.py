@@ -1,0 +1,153 @@
+"""Sharing one server: one benchmark at a time (the run slot), the background run, and public mode's limits.
+
+A second run at once would spoil both measurements, so the slot refuses it and says who holds it since
+when. The run itself happens in a thread that drives engine.runner and saves each result to the store.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.errors import InputError
+from engine.results import BenchResult, BenchSpec
+from engine.runner import LOCAL_LIMITS, PUBLIC_LIMITS, Limits, Progress, RunCancelled, run_benchmark, validate_spec
+from engine.store import ResultStore
+
+PUBLIC_ENV = "LAB_PUBLIC"
+
+
+def public_mode(environ: Mapping[str, str], secret: object = None) -> bool:
+    """Whether this server is a shared deployment: LAB_PUBLIC=1 in the environment, or a true secret."""
+    flag = environ.get(PUBLIC_ENV, "")
+    return flag.strip().lower() in ("1", "true", "yes") or secret in (True, 1, "1", "true", "yes")
+
+
+def limits_for(public: bool) -> Limits:
+    """The limits a run must keep: tighter on a shared deployment."""
+    return PUBLIC_LIMITS if public else LOCAL_LIMITS
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the slot: a session id, what runs, and since when (server local time)."""
+
+    owner: str
+    label: str
+    since: datetime
+
+    def wording(self) -> str:
+        return f"A run is in progress since {self.since:%H:%M:%S} ({self.label}); yours can start when it ends."
+
+
+class SlotBusy(Exception):
+    """The slot is held by another run."""
+
+    def __init__(self, holder: Holder) -> None:
+        self.holder = holder
+        super().__init__(holder.wording())
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What one press of Run does: one spec, or one per sweep value, under one interpreter."""
+
+    label: str
+    specs: tuple[BenchSpec, ...]
+    python: str | None = None
+    preset: str | None = None
+
+
+def checked_plan(plan: RunPlan, limits: Limits) -> RunPlan:
+    """`plan` if every spec fits `limits`; InputError naming the first field that does not (before any run)."""
+    if not plan.specs:
+        raise InputError("plan", "has no runs", "a preset or a custom run")
+    return RunPlan(plan.label, tuple(validate_spec(spec, limits) for spec in plan.specs), plan.python, plan.preset)
+
+
+@dataclass
+class Job:
+    """One run in progress or finished; the page polls it. Fields are written by the run thread only."""
+
+    holder: Holder
+    plan: RunPlan
+    cancel: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    status: str = "starting the worker"
+    results: list[BenchResult] = field(default_factory=list)
+    run_ids: list[int] = field(default_factory=list)
+    sweep_group: str | None = None
+    error: str | None = None
+    cancelled: bool = False
+
+
+class RunSlot:
+    """One benchmark at a time for the whole server (kept in st.cache_resource by the page)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._job: Job | None = None
+
+    def holder(self) -> Holder | None:
+        """Who runs now, or None when the slot is free."""
+        with self._lock:
+            job = self._job
+        return None if job is None or job.done.is_set() else job.holder
+
+    def start(self, owner: str, plan: RunPlan, work: Callable[[Job], None]) -> Job:
+        """Claim the slot and run `work(job)` in a background thread; SlotBusy if another run holds it."""
+        with self._lock:
+            if self._job is not None and not self._job.done.is_set():
+                raise SlotBusy(self._job.holder)
+            job = Job(Holder(owner, plan.label, datetime.now().astimezone()), plan)
+            self._job = job
+        threading.Thread(target=_run_job, args=(job, work), name=f"bench-{owner[:8]}", daemon=True).start()
+        return job
+
+
+def _run_job(job: Job, work: Callable[[Job], None]) -> None:
+    try:
+        work(job)
+        job.status = "finished"
+    except RunCancelled:
+        job.cancelled = True
+        job.status = "cancelled"
+    except InputError as error:
+        job.error = str(error)
+        job.status = "refused"
+    except Exception as error:  # any failure must reach the page, and free the slot
+        job.cancelled = job.cancel.is_set()
+        job.error = None if job.cancelled else f"{type(error).__name__}: {error}"
+        job.status = "cancelled" if job.cancelled else "failed"
+    finally:
+        job.done.set()
+
+
+def plan_work(store: ResultStore, limits: Limits, timeout_s: float) -> Callable[[Job], None]:
+    """The work of a plan: validate every spec, run each through engine.runner, save each result."""
+
+    def work(job: Job) -> None:
+        specs = [validate_spec(spec, limits) for spec in job.plan.specs]
+        if len(specs) > 1:
+            job.sweep_group = uuid.uuid4().hex
+        for index, spec in enumerate(specs):
+            step = f"run {index + 1} of {len(specs)}: " if len(specs) > 1 else ""
+
+            def on_progress(progress: Progress, index: int = index, step: str = step, spec: BenchSpec = spec) -> None:
+                position = spec.executors.index(progress.executor) if progress.executor in spec.executors else 0
+                within = progress.repeat / progress.of if progress.of else 0.0
+                job.fraction = min(1.0, (index + (position + within) / len(spec.executors)) / len(specs))
+                job.status = f"{step}{progress.executor}, {progress.phase} {progress.repeat} of {progress.of}"
+
+            result = run_benchmark(
+                spec, job.plan.python, on_progress=on_progress, cancel=job.cancel, timeout_s=timeout_s
+            )
+            job.results.append(result)
+            job.run_ids.append(store.save(result, preset=job.plan.preset, sweep_group=job.sweep_group))
+        job.fraction = 1.0
+
+    return work

@@ -1,0 +1,175 @@
+"""The benchmark runner: pick a preset (or build a custom run), run it in a worker, read the charts.
+
+Other pages link here with st.session_state["bench_preset"] = id (or ?preset=id). The run happens in a
+background thread that holds the server's one-run slot; a fragment polls it for the progress bar and cancel.
+"""
+
+import uuid
+
+import streamlit as st
+
+from engine.errors import InputError
+from engine.presets import PRESET_IDS, get_preset, presets
+from engine.results import EXECUTORS, START_METHODS, BenchSpec
+from engine.runner import max_size
+from engine.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
+from kernels import REGISTRY
+from ui.bench_view import bench_interpreters, draw_result, draw_sweep, public_requested, result_store, run_slot
+
+CUSTOM = "custom"
+
+st.session_state.setdefault("bench_owner", uuid.uuid4().hex)
+st.session_state.setdefault("bench_preset", PRESET_IDS[0])
+query_preset = st.query_params.get("preset")
+if query_preset and query_preset != st.session_state.get("bench_query_applied"):
+    st.session_state["bench_query_applied"] = query_preset
+    if query_preset in (*PRESET_IDS, CUSTOM):
+        st.session_state["bench_preset"] = query_preset
+    else:
+        st.error(str(InputError("preset", f"unknown preset {query_preset!r} in the address", ", ".join(PRESET_IDS))))
+
+public = public_requested()
+limits = limits_for(public)
+slot = run_slot()
+
+st.title("Benchmark")
+st.markdown(
+    "Prove a choice on this host's own cores: every run happens in a separate worker process, the sequential "
+    "baseline first, then each approach on the same tasks. Speedup = baseline median / approach median."
+)
+if public:
+    st.info(
+        f"Shared deployment: runs are limited to {limits.max_tasks} tasks, {limits.max_workers} workers, "
+        f"{limits.max_repeats} repeats, sizes up to {limits.size_factor}x a kernel's ~50 ms task, and "
+        f"{limits.max_run_s:.0f} s of estimated run time; interpreters only from the discovered list.",
+        icon=":material/lock:",
+    )
+else:
+    st.caption(
+        f"Local mode limits: {limits.max_tasks} tasks, {limits.max_workers} workers, {limits.max_repeats} repeats, "
+        f"{limits.max_run_s:.0f} s of estimated run time."
+    )
+
+choice = st.selectbox(
+    "What to run",
+    (*PRESET_IDS, CUSTOM),
+    key="bench_preset",
+    format_func=lambda preset_id: "Custom run" if preset_id == CUSTOM else presets()[preset_id].title,
+)
+if st.query_params.get("preset") != choice:
+    st.query_params["preset"] = choice
+    st.session_state["bench_query_applied"] = choice
+
+usable = bench_interpreters()
+python_path = st.selectbox(
+    "Interpreter",
+    [interpreter.path for interpreter in usable],
+    key="bench_python",
+    format_func=lambda path: next(i.label for i in usable if i.path == path),
+    help="Found on this host. A free-threaded build, where one exists, runs threads without the GIL.",
+)
+st.caption("No free-threaded build exists on this host, so free-threaded figures were not measured here.")
+
+preset = None if choice == CUSTOM else get_preset(choice)
+if preset is not None:
+    st.subheader(preset.title)
+    st.markdown(f"**What it should show.** {preset.should_show}")
+    sweep = {
+        "size": f" over sizes {list(preset.sweep_values)}",
+        "workers": f" over workers {list(preset.sweep_values)}",
+    }
+    st.caption(
+        f"Kernel `{preset.kernel}` ({REGISTRY[preset.kernel].description}) · executors "
+        f"{', '.join(preset.executors)} · {preset.workers} workers · {preset.tasks} tasks · "
+        f"{preset.repeats} repeats after {preset.warmups} warm-up{sweep}."
+    )
+    plan = RunPlan(preset.title, preset.specs(), python_path, preset.id)
+else:
+    st.subheader("Custom run")
+    left, right = st.columns(2)
+    kernel_name = left.selectbox(
+        "Kernel",
+        list(REGISTRY),
+        key="bench_kernel",
+        format_func=lambda name: f"{name}: {REGISTRY[name].description}",
+    )
+    kernel = REGISTRY[kernel_name]
+    size = left.number_input(
+        f"Size ({kernel.size_unit or 'units'}; ~50 ms per task at {kernel.task_50ms_size})",
+        min_value=kernel.min_size,
+        max_value=max_size(kernel, limits),
+        value=kernel.default_size,
+        key=f"bench_size_{kernel_name}",
+    )
+    tasks = left.number_input("Tasks", min_value=1, max_value=limits.max_tasks, value=8, key="bench_tasks")
+    repeats = left.number_input("Repeats", min_value=1, max_value=limits.max_repeats, value=3, key="bench_repeats")
+    executors = right.multiselect(
+        "Executors (sequential is always the baseline)",
+        EXECUTORS,
+        default=["sequential", "threads", "processes"],
+        key="bench_executors",
+    )
+    workers = right.number_input("Workers", min_value=1, max_value=limits.max_workers, value=2, key="bench_workers")
+    start_method = right.selectbox("Start method", ("default", *START_METHODS), key="bench_start_method")
+    spec = BenchSpec(
+        kernel=kernel_name,
+        executors=tuple(executors),
+        workers=int(workers),
+        tasks=int(tasks),
+        size=int(size),
+        repeats=int(repeats),
+        start_method=None if start_method == "default" else start_method,
+    )
+    plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
+
+if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
+    try:
+        checked = checked_plan(plan, limits)
+        st.session_state["bench_job"] = slot.start(
+            st.session_state["bench_owner"], checked, plan_work(result_store(), limits, limits.max_run_s)
+        )
+    except InputError as error:
+        st.error(str(error), icon=":material/error:")
+    except SlotBusy as busy:
+        st.info(busy.holder.wording(), icon=":material/hourglass_top:")
+
+job = st.session_state.get("bench_job")
+watching = (job is not None and not job.done.is_set()) or slot.holder() is not None
+
+
+@st.fragment(run_every=0.5 if watching else None)
+def progress_panel() -> None:
+    """The run's progress and cancel button; another visitor's run is named with its start time."""
+    job = st.session_state.get("bench_job")
+    if job is not None and not job.done.is_set():
+        st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+        if st.button("Cancel", key="bench_cancel", icon=":material/stop:"):
+            job.cancel.set()
+            st.caption("Cancelling: stopping the worker and every process it started.")
+        return
+    holder = slot.holder()
+    if holder is not None:
+        st.info(holder.wording(), icon=":material/hourglass_top:")
+    if watching:
+        # The state this page was drawn for has changed (a run ended): redraw the whole page once.
+        st.rerun(scope="app")
+
+
+progress_panel()
+
+if job is not None and job.done.is_set():
+    if job.cancelled:
+        st.warning("The run was cancelled: its worker and every process it started were stopped; nothing was saved.")
+    elif job.error:
+        st.error(job.error, icon=":material/error:")
+    else:
+        shown = None if job.plan.preset is None else get_preset(job.plan.preset)
+        st.success(f"Saved as run {', '.join(f'#{run_id}' for run_id in job.run_ids)} in Results.")
+        if shown is not None and shown.sweep != "none":
+            draw_sweep(job.results, shown, key="bench_sweep")
+            with st.expander("Each run of the sweep"):
+                for index, result in enumerate(job.results):
+                    st.markdown(f"**Run {index + 1}: size {result.spec.size}, {result.spec.workers} workers**")
+                    draw_result(result, None, key=f"bench_sweep_{index}")
+        else:
+            draw_result(job.results[0], shown, key="bench_result")
