@@ -16,6 +16,7 @@ PAGES = [
     st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:", url_path="recommend"),
     st.Page("pages/benchmark.py", title="Benchmark", icon=":material/speed:", url_path="benchmark"),
     st.Page("pages/results.py", title="Results", icon=":material/history:", url_path="results"),
+    st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
 ]
 
 navigation = st.navigation(PAGES)

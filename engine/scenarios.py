@@ -334,3 +334,33 @@ def env_bank_path(environ: Mapping[str, str] | None = None) -> Path | None:
 def all_tags(scenarios: tuple[Scenario, ...]) -> list[str]:
     """Every tag used in a bank, sorted."""
     return sorted({tag for scenario in scenarios for tag in scenario.tags})
+
+
+@dataclass(frozen=True)
+class Banks:
+    """The banks a quiz can draw from, by label, and the problems of those that failed to load."""
+
+    banks: dict[str, tuple[Scenario, ...]]
+    errors: tuple[BankError, ...]
+
+
+def available_banks(upload: tuple[str, bytes] | None = None, environ: Mapping[str, str] | None = None) -> Banks:
+    """The built-in bank, then LAB_SCENARIOS's and an uploaded one when they validate; their errors otherwise.
+
+    A bad extra bank never hides the built-in one.
+    """
+    banks: dict[str, tuple[Scenario, ...]] = {"Built-in bank": builtin_bank()}
+    errors: list[BankError] = []
+    extra = env_bank_path(environ)
+    if extra is not None:
+        try:
+            banks[f"{SCENARIOS_ENV}: {extra.name}"] = load_bank(extra)
+        except BankError as error:
+            errors.append(error)
+    if upload is not None:
+        name, data = upload
+        try:
+            banks[f"Uploaded: {name}"] = parse_bank(data, name)
+        except BankError as error:
+            errors.append(error)
+    return Banks(banks, tuple(errors))

@@ -1,0 +1,137 @@
+"""The quiz page under Streamlit's AppTest: full quizzes to the review screen, feedback, banks, presentation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine import quiz
+from engine.scenarios import BUILTIN_BANK, builtin_bank
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "quiz.py")
+TIMEOUT_S = 30
+
+
+def fresh(**state) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT_S)
+    for key, value in state.items():
+        app.session_state[key] = value
+    return app.run()
+
+
+def start(app: AppTest, mode: str, count: int, seed: int = 1) -> AppTest:
+    app.radio(key="quiz_mode").set_value(mode)
+    app.number_input(key="quiz_seed").set_value(seed)
+    app.run()
+    app.number_input(key="quiz_count").set_value(count)
+    app.button(key="quiz_start").click()
+    return app.run()
+
+
+def answer(app: AppTest, position: int, choice: str) -> AppTest:
+    app.radio(key=f"quiz_answer_{position}").set_value(choice)
+    app.run()
+    app.button(key="quiz_check").click()
+    return app.run()
+
+
+def texts(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [e.value for e in app.error] + [s.value for s in app.success]
+    return "\n".join(parts + [w.value for w in app.warning] + [c.value for c in app.caption])
+
+
+@pytest.mark.parametrize("mode", ["classify", "approach"])
+def test_a_full_quiz_reaches_the_review_with_score_chart_and_mistakes(mode):
+    app = start(fresh(), mode, count=3, seed=5)
+    order = quiz.select(builtin_bank(), seed=5, count=3)
+    for position, scenario in enumerate(order):
+        assert any(scenario.prompt in m.value for m in app.markdown)
+        right = scenario.kind if mode == "classify" else scenario.best
+        wrong = next(c for c in quiz.choices(mode) if c != right and c not in scenario.acceptable)
+        app = answer(app, position, wrong if position == 0 else right)
+        assert not app.exception
+        app.button(key="quiz_next").click()
+        app.run()
+    assert app.header[0].value == "Review"
+    assert app.metric[0].value == "2 / 3"
+    chart = app.get("vega_lite_chart")
+    assert chart, "the score by topic is drawn as a chart"
+    table = app.dataframe[0].value
+    assert set(order[0].tags) <= set(table["Topic"])
+    assert "Mistakes to review (1)" in [s.value for s in app.subheader]
+    assert order[0].prompt in texts(app)
+
+
+def test_a_wrong_answer_shows_the_banks_feedback_for_that_answer():
+    app = start(fresh(), "approach", count=1, seed=2)
+    (scenario,) = quiz.select(builtin_bank(), seed=2, count=1)
+    wrong, why = next((w, t) for w, t in scenario.feedback if w in quiz.choices("approach"))
+    app = answer(app, 0, wrong)
+    assert any(why in e.value for e in app.error)
+    assert scenario.explanation in texts(app)
+
+
+def test_an_acceptable_answer_earns_partial_credit_on_the_page():
+    bank = builtin_bank()
+    seed = next(s for s in range(200) if quiz.select(bank, seed=s, count=1)[0].acceptable)
+    (scenario,) = quiz.select(bank, seed=seed, count=1)
+    app = answer(start(fresh(), "approach", count=1, seed=seed), 0, scenario.acceptable[0])
+    assert any("Partial." in w.value for w in app.warning)
+
+
+def test_filters_limit_the_questions():
+    app = fresh()
+    app.multiselect(key="quiz_difficulty").set_value(["easy"])
+    app.multiselect(key="quiz_tags").set_value(["ai"])
+    app.run()
+    expected = len(quiz.select(builtin_bank(), seed=1, difficulties=["easy"], tags=["ai"]))
+    assert f"{expected} scenarios match; the quiz asks {min(10, expected)}." in [c.value for c in app.caption]
+
+
+def test_a_bad_bank_from_lab_scenarios_is_named_and_the_builtin_bank_still_works(tmp_path, monkeypatch):
+    bad = tmp_path / "class.json"
+    bad.write_text(json.dumps([{"id": "oops", "kind": "io"}]))
+    monkeypatch.setenv("LAB_SCENARIOS", str(bad))
+    app = fresh()
+    message = app.error[0].value
+    assert f"{bad}: scenario 'oops': kind: got 'io'" in message
+    assert "built-in bank still works" in message
+    assert app.selectbox(key="quiz_bank").options == ["Built-in bank"]
+    app = start(app, "classify", count=1)
+    assert app.radio(key="quiz_answer_0")
+
+
+def test_a_good_bank_from_lab_scenarios_can_be_chosen(tmp_path, monkeypatch):
+    extra = tmp_path / "class.toml"
+    extra.write_text(BUILTIN_BANK.read_text())
+    monkeypatch.setenv("LAB_SCENARIOS", str(extra))
+    app = fresh()
+    assert app.selectbox(key="quiz_bank").options == ["Built-in bank", "LAB_SCENARIOS: class.toml"]
+    assert not app.error
+
+
+def test_presentation_mode_hides_the_answer_until_revealed():
+    app = start(fresh(present=True), "approach", count=1, seed=3)
+    (scenario,) = quiz.select(builtin_bank(), seed=3, count=1)
+    assert any(m.value == f"## {scenario.prompt}" for m in app.markdown)
+    assert not any(m.value.startswith("## Answer:") for m in app.markdown)
+    assert not app.radio, "no answer widget for the class: the teacher reveals"
+    app.button(key="quiz_reveal").click()
+    app.run()
+    assert any(m.value == f"## Answer: {quiz.answer_title(scenario.best)}" for m in app.markdown)
+    app.button(key="quiz_next").click()
+    app.run()
+    assert app.header[0].value == "Review"
+
+
+def test_presentation_countdown_shows_the_time_left():
+    app = start(fresh(present=True), "classify", count=1)
+    app.number_input(key="quiz_countdown").set_value(30)
+    app.run()
+    app.button(key="quiz_timer").click()
+    app.run()
+    assert any(m.value in ("## ⏱ 30 s", "## ⏱ 29 s") for m in app.markdown)
