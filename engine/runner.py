@@ -31,6 +31,9 @@ from kernels import Kernel, get_kernel
 ROOT = str(Path(__file__).resolve().parent.parent)
 SAMPLE_INTERVAL_S = 0.1
 KILL_WAIT_S = 2.0
+# After the worker exits, how long to keep reading what it wrote: a worker killed by a signal leaves its
+# pool processes holding the stdout pipe open, so its end of file may never come.
+EXIT_DRAIN_S = 0.5
 _MIB = 1024 * 1024
 
 
@@ -149,7 +152,8 @@ def check_python(python: str) -> str:
     accepted = "the path of a Python 3.10+ interpreter"
     probe = "import sys; print(sys.version_info[0] * 100 + sys.version_info[1])"
     try:
-        completed = subprocess.run([python, "-I", "-S", "-c", probe], capture_output=True, text=True, timeout=20)
+        # -E -S rather than -I: Python 2 lacks -I, and it should be named as too old, not as no Python.
+        completed = subprocess.run([python, "-E", "-S", "-c", probe], capture_output=True, text=True, timeout=20)
         version = int(completed.stdout.strip())
     except (OSError, ValueError, subprocess.TimeoutExpired):
         raise InputError("python", f"{python!r} is not a Python interpreter", accepted) from None
@@ -173,7 +177,17 @@ def _kill_tree(root: subprocess.Popen[str], known: dict[int, psutil.Process]) ->
             process.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
         root.wait(timeout=KILL_WAIT_S)
-    psutil.wait_procs(list(known.values()), timeout=KILL_WAIT_S)
+    deadline = time.perf_counter() + KILL_WAIT_S
+    while any(_still_running(process) for process in known.values()) and time.perf_counter() < deadline:
+        time.sleep(0.02)
+
+
+def _still_running(process: psutil.Process) -> bool:
+    # An orphan killed after its parent waits as a zombie for init to reap it: it runs nothing, holds no memory.
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _read_lines(stream: Any, sink: queue.Queue[str | None]) -> None:
@@ -266,6 +280,7 @@ def run_benchmark(
         next_sample = started + SAMPLE_INTERVAL_S
         deadline = started + timeout_s
         finished = False
+        exited_at: float | None = None
         while not finished:
             if cancel is not None and cancel.is_set():
                 raise RunCancelled("the run was cancelled")
@@ -276,7 +291,9 @@ def run_benchmark(
                 line = lines.get(timeout=max(0.0, min(next_sample, deadline) - now))
             except queue.Empty:
                 line = ""
-            if line is None:
+            if exited_at is None and worker.poll() is not None:
+                exited_at = time.perf_counter()
+            if line is None or (exited_at is not None and time.perf_counter() - exited_at > EXIT_DRAIN_S):
                 finished = True
             elif line.strip():
                 try:
@@ -295,6 +312,8 @@ def run_benchmark(
                 samples.append(Sample(time.perf_counter() - started, cores, rss, executor))
                 next_sample += SAMPLE_INTERVAL_S
         returncode = worker.wait(timeout=KILL_WAIT_S)
+        # Orphaned pool processes would hold the pipes open and the readers with them.
+        _kill_tree(worker, known)
         for reader in readers:
             reader.join(timeout=KILL_WAIT_S)
         if outcome is None:

@@ -1,0 +1,158 @@
+"""The runner: limits, progress and samples from a real worker, and that cancel, timeout and a killed
+worker leave no process of the run behind (checked with psutil)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import replace
+
+import psutil
+import pytest
+
+from engine.errors import InputError
+from engine.results import BenchSpec
+from engine.runner import (
+    LOCAL_LIMITS,
+    PUBLIC_LIMITS,
+    Progress,
+    RunCancelled,
+    RunFailed,
+    check_python,
+    run_benchmark,
+    validate_spec,
+)
+
+PYTHON27 = os.path.expanduser("~/.pyenv/versions/2.7.18/bin/python2")
+# A run whose pool processes exist by the time `processes` reports its warm-up.
+POOL_SPEC = BenchSpec("sleep_io", ("processes",), workers=2, tasks=4, size=50, repeats=3, warmups=1)
+
+
+def _worker_tree() -> list[psutil.Process]:
+    """The benchmark worker this test process started, and every process below it."""
+    workers = [
+        child for child in psutil.Process().children() if any("engine.worker" in part for part in child.cmdline())
+    ]
+    assert len(workers) == 1, workers
+    return [workers[0], *workers[0].children(recursive=True)]
+
+
+def _left_running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    # A killed grandchild may linger as a zombie until init reaps it: it runs nothing and holds no memory.
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kernel": "nope"}, "kernel"),
+        ({"executors": ()}, "executors"),
+        ({"executors": ("threads", "fibers")}, "executors"),
+        ({"workers": 0}, "workers"),
+        ({"tasks": -1}, "tasks"),
+        ({"repeats": 0}, "repeats"),
+        ({"warmups": -1}, "warmups"),
+        ({"size": 10**9}, "size"),
+        ({"start_method": "teleport"}, "start_method"),
+        ({"latency_ms": 5}, "latency_ms"),
+        ({"tasks": 1000, "size": 1_000_000, "repeats": 20}, "tasks"),
+    ],
+)
+def test_validate_spec_names_the_field_that_does_not_fit(change: dict, field: str) -> None:
+    spec = replace(BenchSpec("primes", ("sequential", "threads")), **change)
+    with pytest.raises(InputError) as caught:
+        validate_spec(spec)
+    assert caught.value.field == field
+    assert caught.value.accepted
+
+
+def test_public_limits_are_stricter_than_local() -> None:
+    spec = BenchSpec("primes", ("sequential", "processes"), workers=8, tasks=8)
+    assert validate_spec(spec, LOCAL_LIMITS) is spec
+    with pytest.raises(InputError, match="workers"):
+        validate_spec(spec, PUBLIC_LIMITS)
+    hybrid = BenchSpec("hybrid", ("asyncio",), latency_ms=100)
+    assert validate_spec(hybrid) is hybrid
+
+
+def test_run_streams_progress_and_samples_the_whole_process_tree() -> None:
+    seen: list[Progress] = []
+    spec = BenchSpec("sleep_io", ("sequential", "processes"), workers=2, tasks=4, size=60, repeats=2, warmups=0)
+    result = run_benchmark(spec, on_progress=seen.append)
+    assert [p.executor for p in seen] == ["sequential"] * 3 + ["processes"] * 3
+    assert seen[-1] == Progress("processes", "repeat", 2, 2)
+    assert result.samples and {sample.executor for sample in result.samples} <= {None, "sequential", "processes"}
+    entries = {entry.name: entry for entry in result.executors}
+    assert all(entry.correct for entry in entries.values())
+    assert len(entries["sequential"].cpu_percent_per_core) == psutil.cpu_count()
+    # The pool's two processes are counted with the worker: memory grows when they exist.
+    assert entries["processes"].peak_rss_mb > entries["sequential"].peak_rss_mb > 0
+
+
+@pytest.mark.timeout(60)
+def test_cancel_leaves_no_process() -> None:
+    cancel = threading.Event()
+    tree: list[psutil.Process] = []
+
+    def on_progress(progress: Progress) -> None:
+        if progress.executor == "processes" and progress.phase == "warmup":
+            tree.extend(_worker_tree())
+            cancel.set()
+
+    with pytest.raises(RunCancelled):
+        run_benchmark(POOL_SPEC, on_progress=on_progress, cancel=cancel)
+    assert len(tree) >= 3  # the worker and its two pool processes at least
+    assert _left_running(tree) == []
+
+
+@pytest.mark.timeout(60)
+def test_timeout_kills_the_worker_and_its_children() -> None:
+    tree: list[psutil.Process] = []
+    timeout_s = 2.0
+    started = time.perf_counter()
+
+    def on_progress(progress: Progress) -> None:
+        if progress.executor == "processes" and progress.phase == "warmup" and not tree:
+            tree.extend(_worker_tree())
+            # Hold the runner here until its deadline has passed, so the timeout fires mid-run.
+            threading.Event().wait(max(0.0, started + timeout_s + 0.2 - time.perf_counter()))
+
+    with pytest.raises(RunFailed, match="timed out after 2 s"):
+        run_benchmark(POOL_SPEC, on_progress=on_progress, timeout_s=timeout_s)
+    assert len(tree) >= 3
+    assert _left_running(tree) == []
+
+
+@pytest.mark.timeout(60)
+def test_a_worker_killed_by_a_signal_is_reported() -> None:
+    tree: list[psutil.Process] = []
+
+    def on_progress(progress: Progress) -> None:
+        if progress.executor == "processes" and progress.phase == "warmup" and not tree:
+            tree.extend(_worker_tree())
+            os.kill(tree[0].pid, signal.SIGKILL)
+
+    with pytest.raises(RunFailed, match="killed by SIGKILL"):
+        run_benchmark(POOL_SPEC, on_progress=on_progress)
+    assert _left_running(tree) == []
+
+
+def test_check_python_refuses_what_is_not_a_python_3_10() -> None:
+    assert check_python(sys.executable) == sys.executable
+    with pytest.raises(InputError, match="not a Python interpreter"):
+        check_python("/bin/ls")
+    with pytest.raises(InputError, match="python"):
+        check_python("/no/such/python")
+    if os.path.exists(PYTHON27):
+        with pytest.raises(InputError, match=r"is Python 2\.7"):
+            check_python(PYTHON27)
