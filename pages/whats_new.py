@@ -1,0 +1,69 @@
+"""What's new in 3.13/3.14 for concurrency: the changes with their sources, where the lesson is wrong, and
+what this host's interpreters show."""
+
+import pandas as pd
+import streamlit as st
+
+from engine import whats_new
+from ui.host_badge import interpreters
+
+VERDICT_LABEL = {"true": "True", "partly": "Partly true", "false": "False", "not found": "Not found"}
+
+st.title("What's new in 3.13 and 3.14")
+st.markdown(
+    "The changes that matter when you choose a concurrency approach, each with a link to where it is documented."
+)
+
+for version in ("3.14", "3.13"):
+    st.header(f"Python {version}")
+    for change in (change for change in whats_new.CHANGES if change.version == version):
+        with st.container(border=True):
+            st.markdown(f"**{change.title}**")
+            st.markdown(change.what)
+            st.caption(f"Source: [{change.source_title}]({change.source_url})")
+
+st.header("The lesson says / what holds")
+st.markdown("The lesson this app grew from gets some of these wrong. Here is each claim checked against its source.")
+for correction in whats_new.CORRECTIONS:
+    with st.container(border=True):
+        says, holds = st.columns(2)
+        says.markdown(f"**The lesson says:** {correction.lesson_says}")
+        holds.markdown(f"**What holds ({VERDICT_LABEL[correction.verdict]}):** {correction.what_holds}")
+        st.caption(f"Source: [{correction.source_title}]({correction.source_url})")
+
+st.header("On this host")
+st.markdown(
+    "Each Python found here, probed in its own process: its build, whether the GIL is on, the start method "
+    "multiprocessing uses by default, and whether InterpreterPoolExecutor exists."
+)
+rows = whats_new.live_facts(interpreters())
+if rows:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Python": row.version,
+                    "Build": row.build,
+                    "GIL on now": row.gil_enabled,
+                    "Default start method": row.default_start_method,
+                    "InterpreterPoolExecutor": row.interpreter_pool,
+                    "Note": row.note,
+                    "Path": row.label,
+                }
+                for row in rows
+            ]
+        ),
+        hide_index=True,
+    )
+else:
+    st.warning("No working Python interpreter was found on this host.")
+if not any(row.build == "free-threaded" for row in rows):
+    st.info(
+        "No free-threaded build was found here, so the free-threading facts above are from the sources, not "
+        "measured on this host."
+    )
+
+st.header("Try `python -m asyncio ps` and `pstree`")
+st.markdown("\n".join(f"1. {step}" for step in whats_new.ASYNCIO_PS_STEPS))
+st.code("python3.14 -m asyncio ps 12345\npython3.14 -m asyncio pstree 12345", language="bash")
+st.caption(f"Source: [What's New in Python 3.14]({whats_new.WHATSNEW_314})")
