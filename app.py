@@ -17,7 +17,9 @@ PAGES = [
     st.Page("pages/benchmark.py", title="Benchmark", icon=":material/speed:", url_path="benchmark"),
     st.Page("pages/results.py", title="Results", icon=":material/history:", url_path="results"),
     st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
-    st.Page("pages/whats_new.py", title="What's new in 3.13/3.14", icon=":material/new_releases:", url_path="whats-new"),
+    st.Page(
+        "pages/whats_new.py", title="What's new in 3.13/3.14", icon=":material/new_releases:", url_path="whats-new"
+    ),
 ]
 
 navigation = st.navigation(PAGES)
