@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from engine.errors import InputError
 from engine.framework import APPROACH_TITLES, APPROACHES, DECISION_TABLE, WORKLOAD_KINDS, WORKLOAD_TITLES, table_row
-from engine.results import BANDS, band_wording, speedup_band
+from engine.presets import Preset
+from engine.results import BANDS, BenchResult, band_wording, speedup_band
 from engine.scenarios import DIFFICULTIES, Scenario
 
 MODES: dict[str, str] = {
@@ -222,3 +223,15 @@ def topic_scores(grades: Sequence[Grade]) -> tuple[TopicScore, ...]:
 def mistakes(grades: Sequence[Grade]) -> tuple[Grade, ...]:
     """The answers to review: every one that did not earn full credit, in quiz order."""
     return tuple(answered for answered in grades if answered.credit < 1.0)
+
+
+def predict_questions(presets: Sequence[Preset], *, seed: int, count: int | None = None) -> tuple[Preset, ...]:
+    """The presets a learner can predict then run: single runs (sweeps draw curves, not one speedup), shuffled."""
+    chosen = [preset for preset in presets if preset.sweep == "none"]
+    random.Random(seed).shuffle(chosen)
+    return tuple(chosen if count is None else chosen[:count])
+
+
+def measured_speedups(preset: Preset, result: BenchResult) -> dict[str, float]:
+    """Each non-baseline executor's measured speedup in a run of the preset."""
+    return {entry.name: entry.speedup for entry in result.executors if entry.name != preset.executors[0]}

@@ -4,16 +4,20 @@ Presentation mode shows one scenario at a time in large type, the answer hidden 
 """
 
 import time
+import uuid
 
 import streamlit as st
 
 from engine import quiz
+from engine.errors import InputError
 from engine.framework import APPROACH_TITLES, WORKLOAD_TITLES
+from engine.presets import presets
 from engine.scenarios import DIFFICULTIES, SCENARIOS_ENV, all_tags, available_banks
+from engine.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
 from ui import quiz_view
+from ui.bench_view import draw_result, public_requested, result_store, run_slot
 from ui.presentation import presenting
 
-SCENARIO_MODES = {mode: title for mode, title in quiz.MODES.items() if mode != "predict"}
 VERDICT_BOX = {"correct": st.success, "partial": st.warning, "wrong": st.error}
 
 st.session_state.setdefault("quiz_order", ())
@@ -22,6 +26,8 @@ st.session_state.setdefault("quiz_grades", [])
 st.session_state.setdefault("quiz_revealed", False)
 st.session_state.setdefault("quiz_deadline", None)
 st.session_state.setdefault("quiz_mode_active", "classify")
+st.session_state.setdefault("quiz_owner", uuid.uuid4().hex)
+st.session_state.setdefault("quiz_job", None)
 
 st.title("Quiz")
 st.markdown(
@@ -43,13 +49,18 @@ for error in banks.errors:
 def start(bank_by_label: dict) -> None:
     # Read the widgets' state here, not as button args: args are bound when the button was last drawn.
     state = st.session_state
-    chosen = quiz.select(
-        bank_by_label[state.quiz_bank],
-        seed=int(state.quiz_seed),
-        difficulties=state.quiz_difficulty,
-        tags=state.quiz_tags,
-        count=int(state.quiz_count),
-    )
+    if state.quiz_mode == "predict":
+        chosen = quiz.predict_questions(
+            list(presets().values()), seed=int(state.quiz_seed), count=int(state.quiz_count)
+        )
+    else:
+        chosen = quiz.select(
+            bank_by_label[state.quiz_bank],
+            seed=int(state.quiz_seed),
+            difficulties=state.quiz_difficulty,
+            tags=state.quiz_tags,
+            count=int(state.quiz_count),
+        )
     state.update(
         quiz_order=chosen,
         quiz_mode_active=state.quiz_mode,
@@ -57,7 +68,19 @@ def start(bank_by_label: dict) -> None:
         quiz_grades=[],
         quiz_revealed=False,
         quiz_deadline=None,
+        quiz_job=None,
     )
+
+
+def run_live(preset) -> None:
+    limits = limits_for(public_requested())
+    try:
+        plan = checked_plan(RunPlan(preset.title, preset.specs(), None, preset.id), limits)
+        job = run_slot().start(st.session_state.quiz_owner, plan, plan_work(result_store(), limits, limits.max_run_s))
+        st.session_state.quiz_job = job
+    except (InputError, SlotBusy) as refused:
+        st.session_state.quiz_job = None
+        st.toast(str(refused))
 
 
 def check(scenario, mode: str, answer: str) -> None:
@@ -68,6 +91,7 @@ def advance() -> None:
     st.session_state.quiz_position += 1
     st.session_state.quiz_revealed = False
     st.session_state.quiz_deadline = None
+    st.session_state.quiz_job = None
 
 
 def restart() -> None:
@@ -78,7 +102,7 @@ order = st.session_state.quiz_order
 if not order:
     bank_label = st.selectbox("Bank", list(banks.banks), key="quiz_bank")
     bank = banks.banks[bank_label]
-    st.radio("Mode", list(SCENARIO_MODES), format_func=SCENARIO_MODES.get, key="quiz_mode", horizontal=True)
+    mode = st.radio("Mode", list(quiz.MODES), format_func=quiz.MODES.get, key="quiz_mode", horizontal=True)
     difficulty_col, tag_col = st.columns(2)
     difficulties = difficulty_col.multiselect("Difficulty (none: all)", DIFFICULTIES, key="quiz_difficulty")
     tags = tag_col.multiselect("Topics (none: all)", all_tags(bank), key="quiz_tags")
@@ -91,7 +115,11 @@ if not order:
         key="quiz_seed",
         help="The same seed gives a class the same order.",
     )
-    available = len(quiz.select(bank, seed=int(seed), difficulties=difficulties, tags=tags))
+    if mode == "predict":
+        st.caption("Predict mode asks about the benchmark presets and runs each one live on this host.")
+        available = len(quiz.predict_questions(list(presets().values()), seed=int(seed)))
+    else:
+        available = len(quiz.select(bank, seed=int(seed), difficulties=difficulties, tags=tags))
     if available == 0:
         st.warning("No scenario matches these filters.")
     else:
@@ -110,8 +138,58 @@ elif st.session_state.quiz_position < len(order):
     position = st.session_state.quiz_position
     scenario = order[position]
     mode = st.session_state.quiz_mode_active
-    st.progress(position / len(order), text=f"Question {position + 1} of {len(order)} · {SCENARIO_MODES[mode]}")
-    if presenting():
+    st.progress(position / len(order), text=f"Question {position + 1} of {len(order)} · {quiz.MODES[mode]}")
+    if mode == "predict":
+        preset = scenario
+        st.markdown(f"### {preset.title}")
+        st.caption(
+            f"Kernel `{preset.kernel}` · executors {', '.join(preset.executors)} (the first is the baseline) · "
+            f"{preset.workers} workers · {preset.tasks} tasks"
+        )
+        answered = len(st.session_state.quiz_grades) > position
+        predictions = {
+            executor: st.number_input(
+                f"Your predicted speedup of {executor} over {preset.executors[0]}",
+                min_value=0.05,
+                max_value=100.0,
+                value=1.0,
+                step=0.1,
+                key=f"quiz_predict_{position}_{executor}",
+                disabled=answered or st.session_state.quiz_job is not None,
+            )
+            for executor in preset.executors[1:]
+        }
+        job = st.session_state.quiz_job
+        if job is None and not answered:
+            st.button("Run it live", key="quiz_run", type="primary", on_click=run_live, args=(preset,))
+        elif job is not None and not job.done.is_set():
+
+            @st.fragment(run_every=0.5)
+            def run_progress() -> None:
+                if st.session_state.quiz_job.done.is_set():
+                    st.rerun(scope="app")
+                st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+
+            run_progress()
+        elif job is not None and not answered:
+            if job.error or job.cancelled or not job.results:
+                st.error(job.error or "The run did not finish; run it again.")
+                st.session_state.quiz_job = None
+            else:
+                measured = quiz.measured_speedups(preset, job.results[0])
+                graded = quiz.grade_prediction(
+                    preset.id, predictions, measured, explanation=preset.should_show, topic=preset.title
+                )
+                st.session_state.quiz_grades = [*st.session_state.quiz_grades, graded]
+                answered = True
+        if answered:
+            graded = st.session_state.quiz_grades[position]
+            VERDICT_BOX[graded.verdict](f"**{graded.verdict.capitalize()}.** {graded.feedback}")
+            st.markdown(f"**What it should show.** {graded.explanation}")
+            if job is not None and job.results:
+                draw_result(job.results[0], preset, key=f"quiz_result_{position}")
+            st.button("Next question", key="quiz_next", type="primary", on_click=advance)
+    elif presenting():
         st.markdown(f"## {scenario.prompt}")
         seconds = st.number_input("Countdown (s, 0: none)", min_value=0, max_value=600, value=0, key="quiz_countdown")
         if seconds and st.session_state.quiz_deadline is None and not st.session_state.quiz_revealed:
@@ -194,10 +272,11 @@ else:
         st.subheader(f"Mistakes to review ({len(mistakes)})")
         if not mistakes:
             st.success("No mistakes: every answer was the best one.")
-        by_id = {scenario.id: scenario for scenario in order}
+        by_id = {question.id: question for question in order}
         for graded in mistakes:
             with st.container(border=True):
-                st.markdown(f"**{by_id[graded.question_id].prompt}**")
+                question = by_id[graded.question_id]
+                st.markdown(f"**{getattr(question, 'prompt', None) or question.title}**")
                 st.markdown(
                     f"You answered **{quiz.answer_title(graded.given)}** ({graded.verdict}); "
                     f"best: **{quiz.answer_title(graded.expected)}**."

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import quiz
+from engine.presets import presets
 from engine.scenarios import BUILTIN_BANK, builtin_bank
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,3 +136,27 @@ def test_presentation_countdown_shows_the_time_left():
     app.button(key="quiz_timer").click()
     app.run()
     assert any(m.value in ("## ⏱ 30 s", "## ⏱ 29 s") for m in app.markdown)
+
+
+def test_predict_mode_runs_the_preset_live_and_grades_the_prediction_to_the_review(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    shipped = list(presets().values())
+    seed = next(s for s in range(100) if quiz.predict_questions(shipped, seed=s)[0].id == "io_wait")
+    app = start(fresh(), "predict", count=1, seed=seed)
+    for executor in ("threads", "asyncio"):
+        app.number_input(key=f"quiz_predict_0_{executor}").set_value(4.0)
+    app.run()
+    app.button(key="quiz_run").click()
+    app.run()
+    job = app.session_state["quiz_job"]
+    assert job is not None, [e.value for e in app.error]
+    assert job.done.wait(timeout=90), "the io_wait preset finishes well within its limit"
+    app.run()
+    assert not app.exception
+    graded = app.session_state["quiz_grades"][0]
+    assert graded.mode == "predict" and "you predicted 4.00x, measured" in graded.feedback
+    assert any(graded.feedback in box.value for box in (*app.success, *app.warning, *app.error))
+    app.button(key="quiz_next").click()
+    app.run()
+    assert app.header[0].value == "Review"
+    assert app.dataframe[0].value["Topic"].tolist() == ["Waiting on I/O"]

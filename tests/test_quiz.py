@@ -127,3 +127,21 @@ def test_prediction_needs_a_positive_guess_per_executor():
         quiz.grade_prediction("x", {}, {"threads": 1.0}, explanation="e", topic="t")
     with pytest.raises(InputError, match=r"prediction\.threads"):
         quiz.grade_prediction("x", {"threads": 0}, {"threads": 1.0}, explanation="e", topic="t")
+
+
+def test_predict_questions_are_the_single_run_presets_in_seeded_order():
+    from engine.presets import presets
+
+    shipped = list(presets().values())
+    chosen = quiz.predict_questions(shipped, seed=4)
+    assert {p.id for p in chosen} == {p.id for p in shipped if p.sweep == "none"}
+    assert [p.id for p in chosen] == [p.id for p in quiz.predict_questions(shipped, seed=4)]
+    assert len(quiz.predict_questions(shipped, seed=4, count=2)) == 2
+
+
+def test_measured_speedups_leave_out_the_baseline():
+    from engine.presets import get_preset
+    from tests.bench_fakes import make_result
+
+    result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5})
+    assert quiz.measured_speedups(get_preset("gil_cpu"), result) == pytest.approx({"threads": 1.0, "processes": 2.0})
