@@ -1,0 +1,127 @@
+"""The Benchmark page under AppTest: presets, the custom form, a real small run, bad input, the busy slot."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.results import BenchSpec
+from engine.slot import RunPlan
+from engine.store import ResultStore
+from ui.bench_view import run_slot
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "benchmark.py")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LAB_PUBLIC", raising=False)
+    return tmp_path
+
+
+def _page(**query: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(str(element.value) for element in at.markdown)
+
+
+def test_default_preset_says_what_it_should_show(data_dir: Path) -> None:
+    at = _page()
+    assert not at.exception
+    assert at.selectbox(key="bench_preset").value == "gil_cpu"
+    assert [header.value for header in at.subheader] == ["The GIL and CPU work"]
+    assert "threads take turns holding the GIL" in _markdown(at)
+    assert any("free-threaded figures were not measured here" in caption.value for caption in at.caption)
+
+
+def test_custom_form_offers_every_field(data_dir: Path) -> None:
+    at = _page()
+    at.selectbox(key="bench_preset").set_value("custom").run()
+    assert {element.key for element in at.selectbox} >= {"bench_kernel", "bench_start_method", "bench_python"}
+    assert {element.key for element in at.number_input} >= {"bench_tasks", "bench_repeats", "bench_workers"}
+    assert at.multiselect(key="bench_executors").value == ["sequential", "threads", "processes"]
+
+
+def test_preset_from_the_address_or_from_another_page(data_dir: Path) -> None:
+    assert _page(preset="io_wait").selectbox(key="bench_preset").value == "io_wait"
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["bench_preset"] = "hybrid"
+    at.run()
+    assert [header.value for header in at.subheader] == ["Hybrid: fetch then process"]
+
+
+def test_unknown_preset_in_the_address_names_the_accepted_ids(data_dir: Path) -> None:
+    at = _page(preset="quantum")
+    assert "preset: unknown preset 'quantum' in the address; accepted: gil_cpu" in at.error[0].value
+    assert at.selectbox(key="bench_preset").value == "gil_cpu"
+
+
+def test_small_custom_run_draws_verdicts_and_charts_and_is_saved(data_dir: Path) -> None:
+    at = _page()
+    at.selectbox(key="bench_preset").set_value("custom").run()
+    at.selectbox(key="bench_kernel").set_value("sleep_io").run()
+    at.number_input(key="bench_size_sleep_io").set_value(20)
+    at.number_input(key="bench_tasks").set_value(4)
+    at.number_input(key="bench_repeats").set_value(1)
+    at.multiselect(key="bench_executors").set_value(["sequential", "threads"])
+    at.button(key="bench_run").click().run()
+    job = at.session_state["bench_job"]
+    assert job.done.wait(timeout=60)
+    at.run()
+    assert not at.exception and not at.error
+    assert "Saved as run #1" in at.success[0].value
+    text = _markdown(at)
+    assert "threads (GIL): " in text
+    assert f"(limit here: {job.results[0].host['usable_cpus']} cores)" in text
+    speedup = at.get("vega_lite_chart")[0].proto.spec
+    assert '"field": "band"' in speedup and "Speedup against the interpretation table" in speedup
+    threads = next(executor for executor in job.results[0].executors if executor.name == "threads")
+    # Four 20 ms sleeps on two threads overlap: the measured speedup must show it.
+    assert threads.speedup > 1.3
+    assert [record.kernel for record in ResultStore(data_dir / "results.sqlite3").runs()] == ["sleep_io"]
+
+
+def test_bad_input_names_the_field_and_starts_nothing(data_dir: Path) -> None:
+    at = _page()
+    at.selectbox(key="bench_preset").set_value("custom").run()
+    at.multiselect(key="bench_executors").set_value([])
+    at.button(key="bench_run").click().run()
+    assert at.error[0].value == "executors: is empty; accepted: " + ", ".join(
+        ("sequential", "threads", "processes", "asyncio", "asyncio_threads", "asyncio_processes", "interpreters")
+    )
+    assert "bench_job" not in at.session_state
+    assert at.selectbox(key="bench_preset").value == "custom"
+
+
+def test_run_pressed_while_another_session_runs_starts_nothing_and_the_page_keeps_working(data_dir: Path) -> None:
+    """The waiting message itself is checked in Chromium: AppTest runs until the polling fragment goes quiet."""
+    at = _page()
+    release = threading.Event()
+    other = run_slot().start(
+        "another-session",
+        RunPlan("The GIL and CPU work", (BenchSpec("noop", ("sequential",)),)),
+        lambda job: release.wait(30),
+    )
+    threading.Timer(1.0, release.set).start()
+    at.button(key="bench_run").click().run()
+    assert other.done.is_set()
+    assert "bench_job" not in at.session_state
+    assert not at.exception and not at.error
+    at.selectbox(key="bench_preset").set_value("io_wait").run()
+    assert [header.value for header in at.subheader] == ["Waiting on I/O"]
+
+
+def test_public_mode_states_its_limits_and_caps_the_form(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAB_PUBLIC", "1")
+    at = _page(preset="custom")
+    assert "Shared deployment: runs are limited to 200 tasks, 4 workers, 5 repeats" in at.info[0].value
+    assert at.number_input(key="bench_workers").max == 4
