@@ -167,7 +167,9 @@ def _kill_tree(root: subprocess.Popen[str], known: dict[int, psutil.Process]) ->
     with contextlib.suppress(psutil.Error):
         known.update({child.pid: child for child in psutil.Process(root.pid).children(recursive=True)})
     if os.name == "posix":
-        # The worker leads its own session: the group reaches children that psutil has not seen yet.
+        # The worker leads its own session: its group holds every process it made, even those whose parent
+        # died (they lose their place in the tree but keep the group), so find them all, then kill the group.
+        known.update(_group_members(root.pid))
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(root.pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
@@ -180,6 +182,15 @@ def _kill_tree(root: subprocess.Popen[str], known: dict[int, psutil.Process]) ->
     deadline = time.perf_counter() + KILL_WAIT_S
     while any(_still_running(process) for process in known.values()) and time.perf_counter() < deadline:
         time.sleep(0.02)
+
+
+def _group_members(group_id: int) -> dict[int, psutil.Process]:
+    members = {}
+    for process in psutil.process_iter():
+        with contextlib.suppress(OSError, psutil.Error):
+            if os.getpgid(process.pid) == group_id:
+                members[process.pid] = process
+    return members
 
 
 def _still_running(process: psutil.Process) -> bool:
