@@ -28,6 +28,7 @@ def test_a_wrong_answer_shows_the_feedback_for_that_answer(page, screenshot):
     check.click()
     expect(main.get_by_text(why)).to_be_visible()
     expect(main.get_by_text(f"Best answer: {quiz.answer_title(FIRST.best)}.")).to_be_visible()
+    expect(main.get_by_role("button", name="Next question")).to_be_visible()
     screenshot(page, "quiz-wrong-answer")
 
 
