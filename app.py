@@ -13,10 +13,10 @@ st.set_page_config(page_title="Concurrency Lab", page_icon=":material/speed:", l
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+    st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
     st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:", url_path="recommend"),
     st.Page("pages/benchmark.py", title="Benchmark", icon=":material/speed:", url_path="benchmark"),
     st.Page("pages/results.py", title="Results", icon=":material/history:", url_path="results"),
-    st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
     st.Page(
         "pages/whats_new.py", title="What's new in 3.13/3.14", icon=":material/new_releases:", url_path="whats-new"
     ),
