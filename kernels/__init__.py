@@ -2,7 +2,7 @@
 
 Standard library only, and never aware of executors, the worker or the runner. Sizes marked
 "~50 ms" were measured on the development host (2 cores, CPython 3.11) with
-`python benchmarks/kernel_sizes.py`; calibrate on a new host before trusting them there.
+`python benchmarks/figures.py` (its first rows); on another host, read them as a starting point.
 """
 
 from __future__ import annotations

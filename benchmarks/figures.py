@@ -1,0 +1,198 @@
+"""Measure the benchmark engine's figures on this host in one run and print them as a Markdown table.
+
+    /opt/labvenv/bin/python benchmarks/figures.py
+
+Every figure is a real run through engine.runner (worker process, warm-ups, repeats, medians); the
+targets are the issue's. This script only measures and reports: it never fails a build on a number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pyperf  # noqa: E402 - after the project root is on sys.path, like the imports below
+
+from engine.probe import interpreter_facts  # noqa: E402
+from engine.results import BenchResult, BenchSpec  # noqa: E402
+from engine.runner import run_benchmark, worker_command  # noqa: E402
+from kernels import REGISTRY  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(figure: str, target: str, measured: str, holds: bool | None) -> None:
+    ROWS.append((figure, target, measured, {True: "yes", False: "NO", None: "-"}[holds]))
+    print(f"  {figure}: {measured}", file=sys.stderr)
+
+
+def entries(result: BenchResult) -> dict:
+    return {entry.name: entry for entry in result.executors}
+
+
+def median_call_s(function, size: int, calls: int = 5) -> float:
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        function(size)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def kernel_sizes() -> None:
+    for name in ("primes", "sum_squares", "sha256", "zlib"):
+        kernel = REGISTRY[name]
+        task_ms = median_call_s(kernel.function, kernel.task_50ms_size) * 1000
+        row(f"{name} at task_50ms_size={kernel.task_50ms_size}", "about 50 ms a task", f"{task_ms:.0f} ms", None)
+
+
+def primes_size_for(seconds_per_task: float) -> int:
+    # Trial division up to n costs about n^1.5: scale the 50 ms size by the time measured here.
+    base = REGISTRY["primes"].task_50ms_size
+    base_s = median_call_s(REGISTRY["primes"].function, base)
+    return int(base * (seconds_per_task / base_s) ** (1 / 1.5))
+
+
+def primes_figures() -> int:
+    size = primes_size_for(1.0 / 8)
+    spec = BenchSpec(
+        "primes", ("sequential", "threads", "processes", "asyncio"), workers=2, tasks=8, size=size, repeats=5
+    )
+    found = entries(run_benchmark(spec, timeout_s=300))
+    row("primes, 8 tasks: sequential median", "about 1 s", f"{found['sequential'].median_s:.2f} s (n={size})", None)
+    processes = found["processes"].speedup
+    threads = found["threads"].speedup
+    row("primes: processes, 2 workers", ">= 1.7x (limit 2.0x)", f"{processes:.2f}x", processes >= 1.7)
+    row("primes: threads (GIL)", "0.8x-1.2x", f"{threads:.2f}x", 0.8 <= threads <= 1.2)
+    row("primes: asyncio (CPU inline)", "<= 1.1x", f"{found['asyncio'].speedup:.2f}x", found["asyncio"].speedup <= 1.1)
+    row("primes: processes faster than threads", "yes", f"{processes:.2f}x vs {threads:.2f}x", processes > threads)
+    return size
+
+
+def pyperf_agreement(size: int) -> None:
+    spec = BenchSpec("primes", ("sequential",), tasks=8, size=size, repeats=5)
+    harness_s = entries(run_benchmark(spec, timeout_s=300))["sequential"].median_s / 8
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "primes.json"
+        script = ROOT / "benchmarks" / "pyperf_primes.py"
+        subprocess.run([sys.executable, str(script), str(size), "-o", str(output), "--quiet"], check=True)
+        pyperf_s = pyperf.Benchmark.load(str(output)).median()
+    gap = abs(harness_s - pyperf_s) / pyperf_s
+    measured = f"harness {harness_s * 1000:.1f} ms, pyperf {pyperf_s * 1000:.1f} ms ({gap:.1%} apart)"
+    row("primes: sequential time per task vs pyperf bench_func", "within 10%", measured, gap <= 0.10)
+
+
+def sha256_figure() -> None:
+    spec = BenchSpec("sha256", ("sequential", "threads", "processes"), workers=2, tasks=8, repeats=5)
+    found = entries(run_benchmark(spec, timeout_s=300))
+    threads = found["threads"].speedup
+    row("sha256 (36 MiB a task): threads (GIL), 2 workers", "> 1.3x", f"{threads:.2f}x", threads > 1.3)
+
+
+def sleep_figures() -> None:
+    spec = BenchSpec("sleep_io", ("sequential", "asyncio", "threads"), workers=2, tasks=100, size=20, repeats=3)
+    found = entries(run_benchmark(spec, timeout_s=300))
+    ideal_s = 0.020  # all 100 waits at once
+    overlap = ideal_s / found["asyncio"].median_s
+    row("sleep_io 100 x 20 ms: asyncio share of the ideal overlap", ">= 70%", f"{overlap:.0%}", overlap >= 0.7)
+    threads = found["threads"].speedup
+    row("sleep_io: threads, pool of 2", "bounded by the pool: about 2x", f"{threads:.2f}x", 1.5 <= threads <= 2.05)
+    wide = BenchSpec("sleep_io", ("sequential", "threads"), workers=20, tasks=100, size=20, repeats=3)
+    threads_20 = entries(run_benchmark(wide, timeout_s=300))["threads"].speedup
+    row(
+        "sleep_io: threads, pool of 20",
+        "bounded by the pool: about 20x",
+        f"{threads_20:.1f}x",
+        14 <= threads_20 <= 20.5,
+    )
+
+
+def overhead_figures() -> None:
+    executors = ("sequential", "threads", "processes", "asyncio", "asyncio_threads", "asyncio_processes")
+    spec = BenchSpec("noop", executors, workers=2, tasks=1000, repeats=5)
+    for entry in run_benchmark(spec, timeout_s=300).executors:
+        per_task_us = entry.median_s / 1000 * 1e6
+        startup_ms = entry.startup_s * 1000
+        row(
+            f"harness overhead per task: {entry.label}",
+            "measured",
+            f"{per_task_us:.1f} us/task, start-up {startup_ms:.1f} ms",
+            None,
+        )
+
+
+def startup_figures() -> None:
+    ready = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with subprocess.Popen(
+            worker_command(sys.executable), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        ) as worker:
+            assert worker.stdout is not None
+            json.loads(worker.stdout.readline())
+            ready.append(time.perf_counter() - started)
+            worker.kill()
+    row(
+        "worker start-up (spawn to its first event)", "feels instant", f"{statistics.median(ready) * 1000:.0f} ms", None
+    )
+    whole = []
+    for _ in range(5):
+        started = time.perf_counter()
+        run_benchmark(BenchSpec("noop", ("sequential",), tasks=1, repeats=1, warmups=0))
+        whole.append(time.perf_counter() - started)
+    row(
+        "run_benchmark of one empty task, end to end",
+        "feels instant",
+        f"{statistics.median(whole) * 1000:.0f} ms",
+        None,
+    )
+
+
+def preset_figure() -> None:
+    spec = BenchSpec("primes", ("sequential", "threads", "processes"), workers=2, tasks=8, repeats=3)
+    started = time.perf_counter()
+    run_benchmark(spec)
+    elapsed = time.perf_counter() - started
+    row(
+        "run_benchmark: primes, 8 tasks, seq+threads+processes, 2 workers, 3 repeats",
+        "< 15 s",
+        f"{elapsed:.1f} s",
+        elapsed < 15,
+    )
+
+
+def main() -> None:
+    facts = interpreter_facts()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    print(f"measuring on Python {facts['python_version']}, {facts['usable_cpus']} usable cores", file=sys.stderr)
+    kernel_sizes()
+    size = primes_figures()
+    pyperf_agreement(size)
+    sha256_figure()
+    sleep_figures()
+    overhead_figures()
+    startup_figures()
+    preset_figure()
+    print(
+        f"Python {facts['python_version']} ({'GIL' if facts['gil_enabled'] else 'free-threaded'}), "
+        f"{facts['usable_cpus']} usable cores, load average before the run {load[0]:.2f}\n"
+        if load
+        else ""
+    )
+    print("| figure | target | measured | holds |")
+    print("|---|---|---|---|")
+    for figure, target, measured, holds in ROWS:
+        print(f"| {figure} | {target} | {measured} | {holds} |")
+
+
+if __name__ == "__main__":
+    main()
