@@ -27,6 +27,7 @@ from engine.results import BenchResult, BenchSpec  # noqa: E402
 from engine.runner import run_benchmark, worker_command  # noqa: E402
 from kernels import REGISTRY  # noqa: E402
 
+PYTHON_314 = Path("/opt/python3.14/root/usr/bin/python3.14")
 ROWS: list[tuple[str, str, str, str]] = []
 
 
@@ -49,9 +50,10 @@ def median_call_s(function, size: int, calls: int = 5) -> float:
 
 
 def kernel_sizes() -> None:
-    for name in ("primes", "sum_squares", "sha256", "zlib"):
+    for name in ("primes", "sum_squares", "sha256", "zlib", "hybrid", "http_local"):
         kernel = REGISTRY[name]
-        task_ms = median_call_s(kernel.function, kernel.task_50ms_size) * 1000
+        with kernel.setup():
+            task_ms = median_call_s(kernel.function, kernel.task_50ms_size) * 1000
         row(f"{name} at task_50ms_size={kernel.task_50ms_size}", "about 50 ms a task", f"{task_ms:.0f} ms", None)
 
 
@@ -130,6 +132,18 @@ def overhead_figures() -> None:
         )
 
 
+def interpreters_figures() -> None:
+    if not PYTHON_314.exists():
+        row("interpreters (3.14)", "measured where 3.14 exists", f"not measured: no {PYTHON_314}", None)
+        return
+    spec = BenchSpec("primes", ("sequential", "threads", "processes", "interpreters"), workers=2, tasks=8, repeats=3)
+    found = entries(run_benchmark(spec, str(PYTHON_314), timeout_s=300))
+    for name in ("threads", "processes", "interpreters"):
+        entry = found[name]
+        measured = f"{entry.speedup:.2f}x, pool start-up {entry.startup_s * 1000:.0f} ms"
+        row(f"Python 3.14 primes: {entry.label}, 2 workers", "measured", measured, None)
+
+
 def startup_figures() -> None:
     ready = []
     for _ in range(5):
@@ -180,6 +194,7 @@ def main() -> None:
     sha256_figure()
     sleep_figures()
     overhead_figures()
+    interpreters_figures()
     startup_figures()
     preset_figure()
     print(

@@ -208,6 +208,8 @@ def _read_lines(stream: Any, sink: queue.Queue[str | None]) -> None:
 
 
 def _tree_rss_mb(root: psutil.Process, known: dict[int, psutil.Process]) -> float:
+    """RSS of the worker and all its descendants, summed: pages a fork shares count once per process,
+    so this is an upper bound, the figure a task manager adds up."""
     try:
         known.update({child.pid: child for child in root.children(recursive=True)})
     except psutil.Error:
@@ -258,15 +260,18 @@ def run_benchmark(
     spec = validate_spec(spec)
     command = worker_command(python or sys.executable)
     started = time.perf_counter()
-    worker = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        start_new_session=os.name == "posix",
-    )
+    try:
+        worker = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            start_new_session=os.name == "posix",
+        )
+    except OSError as error:
+        raise InputError("python", f"{command[0]!r} cannot be started ({error.strerror})", "a Python 3.10+") from None
     known: dict[int, psutil.Process] = {}
     lines: queue.Queue[str | None] = queue.Queue()
     stderr_lines: list[str] = []

@@ -156,3 +156,8 @@ def test_check_python_refuses_what_is_not_a_python_3_10() -> None:
     if os.path.exists(PYTHON27):
         with pytest.raises(InputError, match=r"is Python 2\.7"):
             check_python(PYTHON27)
+
+
+def test_a_python_that_cannot_start_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="python"):
+        run_benchmark(BenchSpec("noop", ("sequential",), tasks=1, repeats=1), "/no/such/python")
