@@ -22,6 +22,7 @@ from kernels import Kernel
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_PYTHONS = {
     "3.10": Path.home() / ".pyenv/versions/3.10.13/bin/python3",
+    "3.12": Path.home() / ".pyenv/versions/3.12.1/bin/python3",
     "3.13": Path.home() / ".pyenv/versions/3.13.0/bin/python3",
     "3.14": Path("/opt/python3.14/root/usr/bin/python3.14"),
 }
