@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "recommend": "engine.recommend_cli",
     "bench": "engine.bench_cli",
     "scenarios": "engine.scenarios_cli",
+    "quiz": "engine.quiz_cli",
 }
 
 

@@ -89,6 +89,20 @@ def answer_title(answer: str) -> str:
     return WORKLOAD_TITLES.get(answer) or APPROACH_TITLES.get(answer) or answer
 
 
+def parse_answer(mode: str, entry: str) -> str:
+    """The answer id a learner typed: a choice's number (1-based, in the order of `choices`) or its id.
+
+    Case and surrounding spaces do not matter; anything else raises InputError listing what is accepted.
+    """
+    allowed = choices(mode)
+    typed = entry.strip().lower()
+    if typed.isdigit() and 1 <= int(typed) <= len(allowed):
+        return allowed[int(typed) - 1]
+    if typed in allowed:
+        return typed
+    raise InputError("answer", f"got {entry.strip()!r}", f"1-{len(allowed)} or {', '.join(allowed)}")
+
+
 def select(
     bank: Sequence[Scenario],
     *,

@@ -89,6 +89,15 @@ def test_grade_refuses_answers_outside_the_mode(bank):
         quiz.grade(bank[0], "predict", "asyncio")
 
 
+def test_an_answer_is_a_choice_number_or_its_id():
+    assert quiz.parse_answer("classify", "1") == quiz.choices("classify")[0]
+    assert quiz.parse_answer("approach", f" {len(quiz.APPROACHES)} ") == quiz.APPROACHES[-1]
+    assert quiz.parse_answer("classify", " IO_Bound ") == "io_bound"
+    for typed in ("0", "6", "gpu", "asyncio", ""):
+        with pytest.raises(InputError, match=r"answer: got .*; accepted: 1-5 or cpu_sequential"):
+            quiz.parse_answer("classify", typed)
+
+
 def test_score_review_and_topics(bank):
     zlib, scraper = by_id(bank, "zlib_compression"), by_id(bank, "web_scraper_100_pages")
     grades = [
