@@ -86,16 +86,20 @@ def max_size(kernel: Kernel, limits: Limits) -> int:
 
 
 def estimated_sequential_task_s(kernel: Kernel, size: int, latency_ms: int | None = None) -> float:
-    """One task's time on the development host, from a linear model around the ~50 ms size (I/O: the latency)."""
+    """One task's time on the development host: linear in size around the ~50 ms size (I/O: the latency).
+
+    Primes grows faster than linearly (about n^1.5), so its estimate is low past the 50 ms size.
+    """
     if kernel.kind == "io":
         return size / 1000
-    cpu_s = 0.05 * size / kernel.task_50ms_size if kernel.task_50ms_size > 0 else 0.0
-    if kernel.kind == "hybrid":
-        # task_50ms_size of hybrid includes its default latency; separate the two parts.
-        default_latency = (kernel.default_latency_ms or 0) / 1000
-        cpu_s = (0.05 - default_latency) * size / kernel.task_50ms_size if kernel.task_50ms_size > 0 else 0.0
-        return cpu_s + (default_latency if latency_ms is None else latency_ms / 1000)
-    return cpu_s
+    if kernel.task_50ms_size <= 0:
+        return 0.0
+    # The hybrid's ~50 ms includes its default fetch latency: scale only the parsing part with the size.
+    default_latency_s = (kernel.default_latency_ms or 0) / 1000
+    cpu_s = (0.05 - default_latency_s) * size / kernel.task_50ms_size
+    if kernel.default_latency_ms is None:
+        return cpu_s
+    return cpu_s + (default_latency_s if latency_ms is None else latency_ms / 1000)
 
 
 def _check_count(field: str, value: Any, low: int, high: int) -> None:
