@@ -104,6 +104,7 @@ class Session:
 
     name = ""
     worker_kind = "thread"  # which part of the worker identity tells workers apart
+    pool_pids: tuple[int, ...] = ()  # the pool's processes, once started: the runner reads their memory
 
     def __init__(self, work: Work, workers: int, start_method: str | None) -> None:
         self.work = work
@@ -165,14 +166,17 @@ def _make_pool(name: str, workers: int, start_method: str | None) -> concurrent.
     return concurrent.futures.InterpreterPoolExecutor(max_workers=workers, initializer=exec, initargs=(path_code, {}))
 
 
-def _wait_ready(pool: concurrent.futures.Executor, workers: int, kind: str) -> None:
-    """Block until every worker of `pool` has answered once (pools start workers lazily)."""
+def _wait_ready(pool: concurrent.futures.Executor, workers: int, kind: str) -> tuple[int, ...]:
+    """Block until every worker of `pool` has answered once (pools start workers lazily); the pids seen."""
     position = {"process": 0, "interpreter": 1, "thread": 2}[kind]
     seen: set[Any] = set()
+    pids: set[int] = set()
     deadline = time.perf_counter() + _READY_DEADLINE_S
     while len(seen) < workers and time.perf_counter() < deadline:
-        probes = [pool.submit(answer_ready, 0.001) for _ in range(workers)]
-        seen.update(probe.result()[position] for probe in probes)
+        answers = [probe.result() for probe in [pool.submit(answer_ready, 0.001) for _ in range(workers)]]
+        seen.update(answer[position] for answer in answers)
+        pids.update(answer[0] for answer in answers)
+    return tuple(sorted(pids))
 
 
 def _unwrap_broken(error: BaseException) -> BaseException:
@@ -194,10 +198,12 @@ class PoolSession(Session):
         started = time.perf_counter()
         self.pool = _make_pool(self.name, self.workers, self.start_method)
         try:
-            _wait_ready(self.pool, self.workers, self.worker_kind)
+            pids = _wait_ready(self.pool, self.workers, self.worker_kind)
         except BrokenProcessPool as error:
             raise _unwrap_broken(error) from error
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        self.pool_pids = pids if self.worker_kind == "process" else ()
+        return elapsed
 
     def run(self, tasks: int) -> RepeatRun:
         assert self.pool is not None, "start() first"
@@ -236,9 +242,10 @@ class AsyncioSession(Session):
         if self.pool_name is not None:
             self.pool = _make_pool(self.pool_name, self.workers, self.start_method)
             try:
-                _wait_ready(self.pool, self.workers, self.worker_kind)
+                pids = _wait_ready(self.pool, self.workers, self.worker_kind)
             except BrokenProcessPool as error:
                 raise _unwrap_broken(error) from error
+            self.pool_pids = pids if self.worker_kind == "process" else ()
         return time.perf_counter() - started
 
     async def _one_task(self) -> tuple[Any, float, float, tuple[int, int, str]]:

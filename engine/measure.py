@@ -1,4 +1,5 @@
-"""Warm-ups, repeats and their statistics: median, min, max, spread, speedup, band, noise flag, checksum.
+"""Warm-ups and repeats (interleaved across executors), and their statistics: median, min, max, spread,
+speedup, band, noise flag, checksum.
 
 Standard library only (runs inside the worker). Statistics come from the `statistics` module; this
 module never starts pools (executors.py) nor prints (worker.py).
@@ -6,6 +7,7 @@ module never starts pools (executors.py) nor prints (worker.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import statistics
 from collections.abc import Callable
@@ -70,30 +72,52 @@ def checksum(values: tuple[Any, ...] | list[Any]) -> str:
     return hashlib.sha256(repr(list(values)).encode()).hexdigest()
 
 
-def measure(
-    session: Session,
+def measure_all(
+    sessions: dict[str, Session],
     tasks: int,
     repeats: int,
     warmups: int,
-    on_repeat: Callable[[str, int, int], None] | None = None,
-) -> Measurement:
-    """Start the session, run `warmups` untimed repeats then `repeats` timed ones, and close it.
+    on_repeat: Callable[[str, str, int, int], None] | None = None,
+) -> dict[str, Measurement | Exception]:
+    """Start every session, then run their warm-ups and timed repeats round-robin, and close them all.
 
-    on_repeat(phase, index, of) is called before each repeat ("startup", "warmup" or "repeat").
-    Every repeat must give the same checksum; a session that does not is reported through the values.
+    Round-robin, because a change in the host's load during the run (another program, a shared cloud
+    machine) then falls on every executor alike instead of on whichever ran at that moment, and the
+    ratios stay fair. on_repeat(executor, phase, index, of) is called before each step ("startup",
+    "warmup" or "repeat"). A session whose start or run raises gets the exception as its outcome and is
+    closed at once; the others go on.
     """
-    notify = on_repeat or (lambda phase, index, of: None)
-    with session:
-        notify("startup", 0, 1)
-        startup_s = session.start()
-        for index in range(warmups):
-            notify("warmup", index + 1, warmups)
-            session.run(tasks)
-        runs = []
-        for index in range(repeats):
-            notify("repeat", index + 1, repeats)
-            runs.append(session.run(tasks))
-    sums = {checksum(run.values) for run in runs}
-    # Repeats that disagree among themselves can never match the baseline: mark them so.
-    combined = sums.pop() if len(sums) == 1 else "inconsistent:" + ",".join(sorted(sums))
-    return Measurement(startup_s=startup_s, repeats=tuple(runs), checksum=combined)
+    notify = on_repeat or (lambda name, phase, index, of: None)
+    failed: dict[str, Exception] = {}
+    startup_s: dict[str, float] = {}
+    runs: dict[str, list[RepeatRun]] = {name: [] for name in sessions}
+    with contextlib.ExitStack() as stack:
+        for session in sessions.values():
+            stack.enter_context(session)
+        steps = [("startup", 0, 1)] + [("warmup", i + 1, warmups) for i in range(warmups)]
+        steps += [("repeat", i + 1, repeats) for i in range(repeats)]
+        for phase, index, of in steps:
+            for name, session in sessions.items():
+                if name in failed:
+                    continue
+                notify(name, phase, index, of)
+                try:
+                    if phase == "startup":
+                        startup_s[name] = session.start()
+                    elif phase == "warmup":
+                        session.run(tasks)
+                    else:
+                        runs[name].append(session.run(tasks))
+                except Exception as error:  # this executor's failure is its outcome; the others go on
+                    failed[name] = error
+                    session.close()
+    outcomes: dict[str, Measurement | Exception] = {}
+    for name in sessions:
+        if name in failed:
+            outcomes[name] = failed[name]
+            continue
+        sums = {checksum(run.values) for run in runs[name]}
+        # Repeats that disagree among themselves can never match the baseline: mark them so.
+        combined = sums.pop() if len(sums) == 1 else "inconsistent:" + ",".join(sorted(sums))
+        outcomes[name] = Measurement(startup_s=startup_s[name], repeats=tuple(runs[name]), checksum=combined)
+    return outcomes

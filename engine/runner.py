@@ -70,7 +70,7 @@ class Limits:
 
 # On one's own machine: generous, but a typo must not start an hour-long run.
 LOCAL_LIMITS = Limits(
-    max_tasks=1000, max_workers=64, max_repeats=20, max_warmups=5, size_factor=40, max_latency_ms=5000, max_run_s=600
+    max_tasks=1000, max_workers=32, max_repeats=20, max_warmups=5, size_factor=40, max_latency_ms=5000, max_run_s=600
 )
 # A shared Streamlit Cloud deployment: a class shares its few cores, so one run must stay short and small.
 PUBLIC_LIMITS = Limits(
@@ -211,21 +211,18 @@ def _read_lines(stream: Any, sink: queue.Queue[str | None]) -> None:
     sink.put(None)
 
 
-def _tree_rss_mb(root: psutil.Process, known: dict[int, psutil.Process]) -> float:
-    """RSS of the worker and all its descendants, summed: pages a fork shares count once per process,
-    so this is an upper bound, the figure a task manager adds up."""
-    try:
+def _tree_rss(root: psutil.Process, known: dict[int, psutil.Process]) -> dict[int, int]:
+    """pid -> RSS in bytes for the worker and all its descendants alive now."""
+    with contextlib.suppress(psutil.Error):
         known.update({child.pid: child for child in root.children(recursive=True)})
-    except psutil.Error:
-        return 0.0
-    total = 0
+    rss = {}
     for process in [root, *known.values()]:
         with contextlib.suppress(psutil.Error):
-            total += process.memory_info().rss
-    return total / _MIB
+            rss[process.pid] = process.memory_info().rss
+    return rss
 
 
-def _with_samples(result: BenchResult, samples: list[Sample]) -> BenchResult:
+def _with_samples(result: BenchResult, samples: list[Sample], peak_rss_mb: dict[str, float]) -> BenchResult:
     entries = []
     for entry in result.executors:
         own = [sample for sample in samples if sample.executor == entry.name]
@@ -233,7 +230,7 @@ def _with_samples(result: BenchResult, samples: list[Sample]) -> BenchResult:
             entries.append(entry)
             continue
         per_core = tuple(statistics.fmean(core) for core in zip(*(s.cpu_percent_per_core for s in own), strict=True))
-        entries.append(replace(entry, peak_rss_mb=max(s.rss_mb for s in own), cpu_percent_per_core=per_core))
+        entries.append(replace(entry, peak_rss_mb=peak_rss_mb.get(entry.name), cpu_percent_per_core=per_core))
     return replace(result, executors=tuple(entries), samples=tuple(samples))
 
 
@@ -296,6 +293,11 @@ def run_benchmark(
         psutil.cpu_percent(percpu=True)  # the first reading only sets the reference point
         samples: list[Sample] = []
         executor: str | None = None
+        # Each executor's own memory: the worker plus that executor's pool processes (the others' pools
+        # stay alive, idle, while the repeats go round-robin). Pages a fork shares count in each process,
+        # so it is an upper bound, the sum a task manager shows.
+        pool_pids: dict[str, set[int]] = {}
+        peak_rss_mb: dict[str, float] = {}
         outcome: dict[str, Any] | None = None
         next_sample = started + SAMPLE_INTERVAL_S
         deadline = started + timeout_s
@@ -322,14 +324,18 @@ def run_benchmark(
                     raise RunFailed(f"the worker wrote something that is not a JSON event: {line[:200]!r}") from None
                 if event.get("event") == "progress":
                     executor = event["executor"]
+                    pool_pids[executor] = set(event.get("pids", ()))
                     if on_progress is not None:
                         on_progress(Progress(executor, event["phase"], event["repeat"], event["of"]))
                 elif event.get("event") in ("result", "error"):
                     outcome = event
             if time.perf_counter() >= next_sample:
                 cores = tuple(psutil.cpu_percent(percpu=True))
-                rss = _tree_rss_mb(root, known)
-                samples.append(Sample(time.perf_counter() - started, cores, rss, executor))
+                rss = _tree_rss(root, known)
+                samples.append(Sample(time.perf_counter() - started, cores, sum(rss.values()) / _MIB, executor))
+                if executor is not None and worker.pid in rss:
+                    own = rss[worker.pid] + sum(rss.get(pid, 0) for pid in pool_pids.get(executor, ()))
+                    peak_rss_mb[executor] = max(peak_rss_mb.get(executor, 0.0), own / _MIB)
                 next_sample += SAMPLE_INTERVAL_S
         returncode = worker.wait(timeout=KILL_WAIT_S)
         # Orphaned pool processes would hold the pipes open and the readers with them.
@@ -340,7 +346,7 @@ def run_benchmark(
             raise RunFailed(_failure_message(returncode, "".join(stderr_lines)[-2000:]))
         if outcome["event"] == "error":
             raise InputError(outcome["field"], outcome["problem"], outcome["accepted"])
-        return _with_samples(BenchResult.from_dict(outcome["result"]), samples)
+        return _with_samples(BenchResult.from_dict(outcome["result"]), samples, peak_rss_mb)
     finally:
         _kill_tree(worker, known)
         for stream in (worker.stdout, worker.stderr):

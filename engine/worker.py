@@ -18,7 +18,7 @@ from typing import Any
 from engine import probe
 from engine.errors import InputError
 from engine.executors import Work, available_executors, open_session
-from engine.measure import Measurement, band_for, measure, summarize
+from engine.measure import Measurement, band_for, measure_all, summarize
 from engine.results import BenchResult, BenchSpec, ExecutorResult
 from kernels import Kernel, get_kernel
 
@@ -135,7 +135,8 @@ def _describe_error(error: BaseException) -> str:
 
 
 def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_json_line) -> BenchResult:
-    """Run every executor of `spec` on its kernel, the sequential baseline first; events go to `emit`."""
+    """Run every executor of `spec` on its kernel, the sequential baseline first and the repeats round-robin
+    (engine.measure.measure_all); events go to `emit`."""
     kernel = kernel or get_kernel(spec.kernel)
     facts = probe.interpreter_facts()
     reasons = available_executors(facts)
@@ -146,22 +147,28 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
     names = [BASELINE] + [name for name in names if name != BASELINE]
     work = build_work(kernel, spec)
 
-    measurements: dict[str, Measurement] = {}
     failures: dict[str, tuple[str | None, str | None]] = {}
+    sessions = {}
+    for name in names:
+        reason = reasons.get(name, "unknown executor")
+        if reason is not None:
+            failures[name] = (reason, None)
+        else:
+            sessions[name] = open_session(name, work, spec.workers, _start_method_used(name, spec.start_method))
+
+    def on_repeat(name: str, phase: str, repeat: int, of: int) -> None:
+        # The pool's pids let the runner tell this executor's memory from the other pools'.
+        pids = list(sessions[name].pool_pids)
+        emit({"event": "progress", "executor": name, "phase": phase, "repeat": repeat, "of": of, "pids": pids})
+
     with kernel.setup():
-        for name in names:
-            if reasons.get(name, "unknown executor") is not None:
-                failures[name] = (reasons.get(name, "unknown executor"), None)
-                continue
-
-            def on_repeat(phase: str, repeat: int, of: int, name: str = name) -> None:
-                emit({"event": "progress", "executor": name, "phase": phase, "repeat": repeat, "of": of})
-
-            session = open_session(name, work, spec.workers, _start_method_used(name, spec.start_method))
-            try:
-                measurements[name] = measure(session, spec.tasks, spec.repeats, spec.warmups, on_repeat)
-            except Exception as error:  # a kernel's failure belongs to this executor's entry alone
-                failures[name] = (None, _describe_error(error))
+        outcomes = measure_all(sessions, spec.tasks, spec.repeats, spec.warmups, on_repeat)
+    measurements: dict[str, Measurement] = {}
+    for name, outcome in outcomes.items():
+        if isinstance(outcome, Exception):
+            failures[name] = (None, _describe_error(outcome))
+        else:
+            measurements[name] = outcome
 
     baseline = measurements.get(BASELINE)
     if baseline is None:
@@ -175,6 +182,12 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
             warnings.append(f"{entry.name}: results differ from the sequential baseline (correct: false)")
         if entry.noisy:
             warnings.append(f"{entry.name}: noisy, repeats spread {entry.spread:.0%} around the median")
+        # CPU work cannot beat the core count; a ratio past it means another program disturbed the run.
+        if kernel.kind == "cpu" and entry.speedup is not None and entry.speedup > 1.1 * facts["usable_cpus"]:
+            warnings.append(
+                f"{entry.name}: {entry.speedup:.2f}x is past the {facts['usable_cpus']} usable cores: "
+                "the run was disturbed, measure again on a quieter machine"
+            )
     if spec.workers > facts["usable_cpus"]:
         warnings.append(
             f"{spec.workers} workers on {facts['usable_cpus']} usable cores: CPU work cannot go past "

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.executors import RepeatRun, Session, Work
-from engine.measure import NOISY_SPREAD, band_for, checksum, measure, speedup, summarize
+from engine.measure import NOISY_SPREAD, Measurement, band_for, checksum, measure_all, speedup, summarize
 from kernels import cpu
 
 
@@ -69,19 +69,43 @@ class CountingSession(Session):
         self.closed = True
 
 
-def test_measure_runs_warmups_untimed_then_repeats_and_reports_progress() -> None:
-    session = CountingSession()
-    seen: list[tuple[str, int, int]] = []
-    result = measure(session, tasks=3, repeats=3, warmups=2, on_repeat=lambda *event: seen.append(event))
-    assert session.runs == 5 and session.closed
-    assert result.startup_s == 0.25
-    assert result.times_s == pytest.approx((0.3, 0.4, 0.5))  # the two warm-ups are not among them
-    assert seen[0] == ("startup", 0, 1)
-    assert [event for event in seen if event[0] == "warmup"] == [("warmup", 1, 2), ("warmup", 2, 2)]
-    assert seen[-1] == ("repeat", 3, 3)
-    assert result.checksum == checksum([0, 0, 0])
+class FailingSession(CountingSession):
+    def run(self, tasks: int) -> RepeatRun:
+        super().run(tasks)
+        raise RuntimeError("kernel broke")
+
+
+def test_measure_all_runs_warmups_untimed_then_repeats_round_robin() -> None:
+    first, second = CountingSession(), CountingSession()
+    seen: list[tuple[str, str, int, int]] = []
+    outcomes = measure_all(
+        {"first": first, "second": second}, tasks=3, repeats=3, warmups=2, on_repeat=lambda *e: seen.append(e)
+    )
+    assert first.runs == second.runs == 5 and first.closed and second.closed
+    measured = outcomes["first"]
+    assert isinstance(measured, Measurement)
+    assert measured.startup_s == 0.25
+    assert measured.times_s == pytest.approx((0.3, 0.4, 0.5))  # the two warm-ups are not among them
+    assert measured.checksum == checksum([0, 0, 0])
+    # Every step goes round all executors before the next: a load change hits both alike.
+    assert seen[:4] == [
+        ("first", "startup", 0, 1),
+        ("second", "startup", 0, 1),
+        ("first", "warmup", 1, 2),
+        ("second", "warmup", 1, 2),
+    ]
+    assert seen[-2:] == [("first", "repeat", 3, 3), ("second", "repeat", 3, 3)]
+
+
+def test_a_failing_executor_is_closed_at_once_and_the_others_go_on() -> None:
+    broken, healthy = FailingSession(), CountingSession()
+    outcomes = measure_all({"broken": broken, "healthy": healthy}, tasks=2, repeats=3, warmups=1)
+    assert isinstance(outcomes["broken"], RuntimeError)
+    assert broken.runs == 1 and broken.closed
+    assert isinstance(outcomes["healthy"], Measurement) and len(outcomes["healthy"].repeats) == 3
 
 
 def test_repeats_that_disagree_cannot_match_any_baseline() -> None:
-    result = measure(CountingSession(vary=True), tasks=2, repeats=2, warmups=0)
-    assert result.checksum.startswith("inconsistent:")
+    outcome = measure_all({"varying": CountingSession(vary=True)}, tasks=2, repeats=2, warmups=0)["varying"]
+    assert isinstance(outcome, Measurement)
+    assert outcome.checksum.startswith("inconsistent:")

@@ -57,8 +57,12 @@ def test_worker_runs_isolated_and_streams_ready_progress_result() -> None:
     assert events[0] == {"event": "ready"}
     assert events[-1]["event"] == "result"
     progress = [event for event in events if event["event"] == "progress"]
-    assert progress[0] == {"event": "progress", "executor": "sequential", "phase": "startup", "repeat": 0, "of": 1}
+    first = {"event": "progress", "executor": "sequential", "phase": "startup", "repeat": 0, "of": 1, "pids": []}
+    assert progress[0] == first
     assert {event["phase"] for event in progress} == {"startup", "repeat"}
+    # Once its pool is up, a process executor names its pool's processes: the runner reads their memory.
+    pool_repeat = next(e for e in progress if e["executor"] == "processes" and e["phase"] == "repeat")
+    assert len(pool_repeat["pids"]) == 2
     result = BenchResult.from_dict(events[-1]["result"])
     for entry in result.executors:
         if entry.unavailable is None:
