@@ -28,15 +28,22 @@ from engine.runner import run_benchmark, worker_command  # noqa: E402
 from kernels import REGISTRY  # noqa: E402
 
 PYTHON_314 = Path("/opt/python3.14/root/usr/bin/python3.14")
+DISTURBED: list[str] = []
 ROWS: list[tuple[str, str, str, str]] = []
 
 
 def row(figure: str, target: str, measured: str, holds: bool | None) -> None:
+    # The 1-minute load average beside every figure: on a shared host it says how far to trust it.
+    if hasattr(os, "getloadavg"):
+        measured += f" (load {os.getloadavg()[0]:.1f})"
     ROWS.append((figure, target, measured, {True: "yes", False: "NO", None: "-"}[holds]))
     print(f"  {figure}: {measured}", file=sys.stderr)
 
 
 def entries(result: BenchResult) -> dict:
+    for warning in result.warnings:
+        if "disturbed" in warning:
+            DISTURBED.append(f"{result.spec.kernel} on Python {result.host['python_version']}: {warning}")
     return {entry.name: entry for entry in result.executors}
 
 
@@ -207,6 +214,9 @@ def main() -> None:
     print("|---|---|---|---|")
     for figure, target, measured, holds in ROWS:
         print(f"| {figure} | {target} | {measured} | {holds} |")
+    if DISTURBED:
+        print("\nRuns the engine flagged as disturbed (a CPU speedup past the usable cores):\n")
+        print("\n".join(f"- {line}" for line in DISTURBED))
 
 
 if __name__ == "__main__":
