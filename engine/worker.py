@@ -1,7 +1,7 @@
 """`python -m engine.worker`: runs one BenchSpec (JSON on stdin) in this process, JSON lines on stdout.
 
 Events, one JSON object a line: {"event": "ready"}, then {"event": "progress", "executor", "phase",
-"repeat", "of"} before each repeat, then {"event": "result", "result": {...}} or {"event": "error", ...}.
+"repeat", "of", "pids"} before each step, then {"event": "result", "result": {...}} or {"event": "error"}.
 Standard library only, so any interpreter runs it with `-I -S`; it never imports psutil or the app.
 """
 

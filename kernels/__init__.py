@@ -1,8 +1,8 @@
 """The kernel registry: name -> Kernel (function, kind, sizes), the workloads every executor runs.
 
-Standard library only, and never aware of executors, the worker or the runner. Sizes marked
-"~50 ms" were measured on the development host (2 cores, CPython 3.11) with
-`python benchmarks/figures.py` (its first rows); on another host, read them as a starting point.
+Standard library only, and never aware of executors, the worker or the runner. The ~50 ms sizes
+are the fastest of 15 calls on the development host (2 shared cores, CPython 3.11), as the first rows of
+`python benchmarks/figures.py` measure them; on another host, read them as a starting point.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ REGISTRY: dict[str, Kernel] = {
             kind="cpu",
             description="SHA-256 of n MiB, 1 MiB per update: C code that releases the GIL.",
             function=cpu.sha256_mib,
-            default_size=36,
-            task_50ms_size=36,
+            default_size=72,
+            task_50ms_size=72,
             min_size=1,
             max_size=4_096,
             size_unit="MiB",
@@ -85,8 +85,8 @@ REGISTRY: dict[str, Kernel] = {
             kind="cpu",
             description="zlib level 6 on n KiB of text-like data: C code that releases the GIL.",
             function=cpu.zlib_kib,
-            default_size=950,
-            task_50ms_size=950,
+            default_size=1050,
+            task_50ms_size=1050,
             min_size=1,
             max_size=1_048_576,
             size_unit="KiB",
@@ -121,8 +121,8 @@ REGISTRY: dict[str, Kernel] = {
             kind="hybrid",
             description="The scraper in small: fetch (latency_ms of waiting), then parse a page of n links.",
             function=hybrid.fetch_and_parse,
-            default_size=800,
-            task_50ms_size=800,  # with the default 20 ms latency: ~30 ms of parsing
+            default_size=1500,
+            task_50ms_size=1500,  # the default 20 ms latency, then ~30 ms of parsing
             min_size=0,
             max_size=200_000,
             size_unit="links",
