@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from engine import framework
@@ -61,6 +61,10 @@ class WorkloadProfile:
     task_ms: float | None = None
     python_build: str | None = None
     releases_gil: bool | None = None
+    # What one worker needs once it has loaded the program's imports, as the user measured or knows it.
+    worker_memory_mb: float | None = None
+    # The data or compute outgrows one machine's cores, memory or disk in the time allowed.
+    beyond_one_machine: bool | None = None
 
     def __post_init__(self) -> None:
         for profile_field in fields(self):
@@ -94,6 +98,8 @@ FIELD_ACCEPTS: dict[str, str] = {
     "task_ms": "a number of milliseconds > 0",
     "python_build": ", ".join(PYTHON_BUILDS),
     "releases_gil": "yes or no",
+    "worker_memory_mb": "a number of MB > 0",
+    "beyond_one_machine": "yes or no",
 }
 _YES = ("y", "yes", "true", "1")
 _NO = ("n", "no", "false", "0")
@@ -153,6 +159,8 @@ class Costs:
     startup_basis: str
     task_overhead_s: dict[str, float]
     measured: bool
+    # True when process_rss_mb is the user's own worker_memory_mb rather than a bare worker's RSS.
+    users_worker_figure: bool = False
 
 
 def costs_from(calibration: Calibration | None) -> Costs:
@@ -184,6 +192,25 @@ def costs_from(calibration: Calibration | None) -> Costs:
         ),
         task_overhead_s={},
         measured=False,
+    )
+
+
+def with_users_worker_figure(costs: Costs, profile: WorkloadProfile) -> Costs:
+    """The user's worker_memory_mb, when given, replaces the calibration's or FACTS.md's per-worker figure.
+
+    It sizes the workers that load their own copy of the program's imports (processes, subinterpreters);
+    threads share the one interpreter's imports, so their figure stays.
+    """
+    if profile.worker_memory_mb is None:
+        return costs
+    return replace(
+        costs,
+        process_rss_mb=profile.worker_memory_mb,
+        process_basis=(
+            f"your figure: {profile.worker_memory_mb:g} MB per worker once it has loaded what your program imports "
+            "(worker_memory_mb)"
+        ),
+        users_worker_figure=True,
     )
 
 
@@ -262,10 +289,12 @@ class Recommendation:
     migration_guide: tuple[str, ...]
     preset: str
     profile: WorkloadProfile = field(repr=False)
+    # Steps past the tree's leaf, where a fact the tree does not ask about changed the answer.
+    refinements: tuple[str, ...] = ()
 
     @property
     def decision_path(self) -> list[str]:
-        return self.decision.describe()
+        return self.decision.describe() + list(self.refinements)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly DESIGN.md's keys."""
@@ -442,6 +471,8 @@ def _workers(approach: str, profile: WorkloadProfile) -> int:
 def _per_worker(approach: str, costs: Costs) -> tuple[float, str]:
     if approach in PROCESS_APPROACHES:
         return costs.process_rss_mb, costs.process_basis
+    if approach == "subinterpreters" and costs.users_worker_figure:
+        return costs.process_rss_mb, f"{costs.process_basis}; each subinterpreter loads its own copy of the imports"
     if approach == "subinterpreters":
         return costs.process_rss_mb, (
             "no figure for one subinterpreter has been measured: it shares the process but loads its own modules, "
@@ -460,11 +491,19 @@ def _fit_memory(approach: str, profile: WorkloadProfile, costs: Costs, reasons: 
     if not heavy or workers * per_worker <= profile.memory_mb:
         return approach, workers
     fitting = int(profile.memory_mb // per_worker)
-    if fitting >= 2:
+    short = f"memory_mb = {profile.memory_mb:g}: {workers} workers at {per_worker:.1f} MB each would not fit ({basis})"
+    if profile.python_build == "free-threaded" and not profile.isolation:
+        # Threads share one interpreter and its imports: on a free-threaded build they keep every core busy
+        # for kilobytes each, where a pool cut to fit the budget would leave cores idle.
+        turned = "free_threaded_asyncio" if profile.workload == "hybrid" else "free_threaded"
         reasons.append(
-            f"memory_mb = {profile.memory_mb:g}: {workers} workers at {per_worker:.1f} MB each would not fit "
-            f"({basis}), so the pool is lowered to {fitting} workers."
+            f"{short}. python_build = free-threaded: threads share your program's imports and cost about "
+            f"{costs.thread_rss_mb * 1024:.0f} KiB each, so {framework.APPROACH_TITLES[turned]} runs on all "
+            f"{workers} cores within the budget, where processes would be cut to {fitting}."
         )
+        return turned, _workers(turned, profile)
+    if fitting >= 2:
+        reasons.append(f"{short}, so the pool is lowered to {fitting} workers.")
         return approach, fitting
     if profile.releases_gil:
         turned = "threads"
@@ -635,11 +674,12 @@ _TRAITS: dict[str, frozenset[str]] = {
 }
 
 
-def migration_effort(current: str, approach: str) -> Effort:
-    """How much changes from what runs now to the recommendation, and why."""
+def migration_effort(current: str, approach: str, *, node: str | None = None) -> Effort:
+    """How much changes from what runs now to the recommendation (on each `node`, when distributed), and why."""
     if current == approach:
         return Effort("none", f"you already run {framework.APPROACH_TITLES[approach]}: tune and measure it")
-    new = sorted(_TRAITS[approach] - _TRAITS[current])
+    traits = _TRAITS[approach] | (_TRAITS[node] if node is not None else frozenset())
+    new = sorted(traits - _TRAITS[current])
     if not new:
         return Effort("low", f"moving from {framework.APPROACH_TITLES[current]} mostly removes machinery")
     levels = [_TRAIT_WORK[trait][0] for trait in new]
@@ -666,12 +706,14 @@ def recommend(
     """The recommendation for a profile: the tree's answer refined by the facts, with its numbers and basis."""
     if current not in CURRENT_APPROACHES:
         raise InputError("current", f"got {current!r}", ", ".join(CURRENT_APPROACHES))
-    costs = costs_from(calibration) if calibration is not None else load_costs()
+    costs = with_users_worker_figure(costs_from(calibration) if calibration is not None else load_costs(), profile)
     path = framework.walk(tree_answers(profile))
     approach, reasons, fallback = _refine(profile, path)
     approach, workers = _fit_memory(approach, profile, costs, reasons)
     reasons.extend(_pool_notes(approach, profile, costs))
     speedup = _speedup(approach, workers, profile, costs)
+    if profile.beyond_one_machine:
+        return _distributed(profile, current, path, approach, workers, speedup, reasons, fallback, costs)
     if speedup.value is not None:
         band = speedup_band(speedup.value)
         reasons.append(
@@ -692,6 +734,81 @@ def recommend(
         migration_guide=tuple(migration_guide(current, approach, profile)),
         preset=benchmark_preset(approach, profile),
         profile=profile,
+    )
+
+
+def _distributed(
+    profile: WorkloadProfile,
+    current: str,
+    path: framework.DecisionPath,
+    node: str,
+    workers: int,
+    node_speedup: Speedup,
+    reasons: list[str],
+    fallback: str | None,
+    costs: Costs,
+) -> Recommendation:
+    """beyond_one_machine = yes: spread the work over machines, each running the single-machine answer (`node`)."""
+    node_title = framework.APPROACH_TITLES[node]
+    reasons.insert(
+        0,
+        "beyond_one_machine = yes: the work outgrows what one machine's cores, memory or disk can do in the time "
+        "allowed, and no approach inside one machine goes past that machine. Spread it over machines "
+        f"(a job queue or a cluster framework), each running {node_title}, the single-machine answer below.",
+    )
+    if path.kind == "cpu_sequential":
+        reasons.insert(
+            1,
+            "Your work runs in steps that depend on each other: more machines help only with the parts that "
+            "split (separate inputs, separate runs); a chain of dependent steps needs a faster machine or a "
+            "different algorithm.",
+        )
+    per_node = "not estimated" if node_speedup.value is None else f"modelled at {node_speedup.value:.2f}x"
+    speedup = Speedup(
+        None,
+        None,
+        None,
+        "it depends on how many machines you add, less the network hand-off; each machine running "
+        f"{node_title} is {per_node} ({node_speedup.basis})",
+    )
+    reasons.append(
+        f"The benchmark template measures {node_title} on one machine: the per-machine speedup that more "
+        "machines multiply, at best."
+    )
+    node_alternative = Alternative(
+        node,
+        "on each machine of the cluster; and alone, if the work can be cut to fit one machine (less data, a later "
+        "deadline)",
+        APPROACH_TRADEOFFS[node][1],
+    )
+    others = [option for option in alternatives("distributed", profile, fallback) if option.approach != node]
+    options = (node_alternative, *others)
+    node_memory = _memory(node, workers, profile, costs)
+    guide = migration_guide(current, node, profile)
+    guide.insert(
+        len(guide) - 1,
+        f"Spread the work over machines: a job queue or a cluster framework hands each machine a share, and each "
+        f"runs {node_title}. Tasks and results cross the network serialized: module-level functions, small "
+        "arguments and results. Make tasks safe to retry, for a machine can fail mid-job; and prove the "
+        "per-machine speedup first.",
+    )
+    return Recommendation(
+        approach="distributed",
+        title=framework.APPROACH_TITLES["distributed"],
+        reasoning=tuple(reasons),
+        decision=path,
+        expected_speedup=speedup,
+        memory=replace(node_memory, basis=f"on each machine, for its {node_title} workers: {node_memory.basis}"),
+        migration_effort=migration_effort(current, "distributed", node=node),
+        alternatives=options,
+        benchmark_template=benchmark_template(node, profile, [option.approach for option in others]),
+        migration_guide=tuple(guide),
+        preset=benchmark_preset(node, profile),
+        profile=profile,
+        refinements=(
+            "Beyond one machine? Yes (beyond_one_machine).",
+            f"-> {framework.APPROACH_TITLES['distributed']}, with {node_title} on each machine.",
+        ),
     )
 
 

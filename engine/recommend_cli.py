@@ -39,6 +39,8 @@ _OPTIONAL_FLAGS: dict[str, str] = {
     "task_ms": "--task-ms",
     "python_build": "--python-build",
     "releases_gil": "--releases-gil",
+    "worker_memory_mb": "--worker-memory-mb",
+    "beyond_one_machine": "--beyond-one-machine",
 }
 
 
@@ -60,6 +62,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--python-build", dest="python_build", help=", ".join(PYTHON_BUILDS))
     parser.add_argument(
         "--releases-gil", dest="releases_gil", help="yes or no: the hot path is C that releases the GIL"
+    )
+    parser.add_argument(
+        "--worker-memory-mb",
+        dest="worker_memory_mb",
+        metavar="MB",
+        help="memory one worker needs once it has loaded your program's imports, as you measured it",
+    )
+    parser.add_argument(
+        "--beyond-one-machine",
+        dest="beyond_one_machine",
+        metavar="yes|no",
+        help="yes or no: the data or compute outgrows one machine in the time allowed",
     )
     parser.add_argument("--current", default="single_threaded", help="what runs now: " + ", ".join(CURRENT_APPROACHES))
     parser.add_argument("--json", action="store_true", help="print DESIGN.md's JSON keys")

@@ -57,6 +57,8 @@ PROFILE_FIELDS: dict[str, tuple[str, bool]] = {
     "task_ms": ("positive float", False),
     "python_build": ("build", False),
     "releases_gil": ("bool", False),
+    "worker_memory_mb": ("positive float", False),
+    "beyond_one_machine": ("bool", False),
 }
 
 

@@ -64,6 +64,25 @@ with st.form("rec_form"):
         first.number_input("Concurrent I/O operations (0: unsaid)", min_value=0, step=1, key="rec_io")
         second.number_input("Typical task duration, ms (0: unsaid)", min_value=0.0, key="rec_task_ms")
         third.selectbox("Python you can run", ["unsaid", *PYTHON_BUILDS], key="rec_build")
+        first.number_input(
+            "Memory per worker with your imports, MB (0: unsaid)",
+            min_value=0.0,
+            key="rec_worker_memory",
+            help=(
+                "What one worker process needs once it has loaded what your program imports, as you measured it "
+                "(its RSS). Unsaid, a bare worker's figure is used: this host's calibration, or FACTS.md's 10-15 MB."
+            ),
+        )
+        second.radio(
+            "Outgrows one machine?",
+            list(TRI_STATE),
+            horizontal=True,
+            key="rec_beyond",
+            help=(
+                "Yes when the data or the computing is more than one machine's cores, memory or disk can handle in "
+                "the time allowed: the answer then spreads the work over machines."
+            ),
+        )
     submitted = st.form_submit_button("Recommend", type="primary")
 
 if submitted:
@@ -82,6 +101,8 @@ if submitted:
                 "io_concurrency": state["rec_io"] or None,
                 "task_ms": state["rec_task_ms"] or None,
                 "python_build": None if state["rec_build"] == "unsaid" else state["rec_build"],
+                "worker_memory_mb": state["rec_worker_memory"] or None,
+                "beyond_one_machine": TRI_STATE[state["rec_beyond"]],
             }
         )
         state["rec_answer"] = recommend(profile, current=state["rec_current"])

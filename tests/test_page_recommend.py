@@ -67,3 +67,30 @@ def test_benchmark_button_is_disabled_without_the_benchmark_page(app: AppTest) -
     button = app.button(key="rec_open_bench")
     assert button.disabled
     assert "preset" in button.label
+
+
+def test_worker_memory_and_beyond_one_machine_start_unsaid(app: AppTest) -> None:
+    assert app.number_input(key="rec_worker_memory").value == 0.0
+    assert app.radio(key="rec_beyond").value == "unsaid"
+    assert app.number_input(key="rec_worker_memory").help
+    assert app.radio(key="rec_beyond").help
+
+
+def test_users_worker_figure_on_the_page_lowers_the_pool(app: AppTest) -> None:
+    app.selectbox(key="rec_workload").set_value("cpu_parallel_isolated")
+    app.number_input(key="rec_cores").set_value(8)
+    app.number_input(key="rec_memory").set_value(300.0)
+    app.number_input(key="rec_worker_memory").set_value(60.0)
+    app.button(key=SUBMIT).click().run()
+    assert not app.exception
+    assert "`multiprocessing`" in app.success[0].value
+    assert any("5 worker(s) x 60.000 MB" in caption.value and "your figure" in caption.value for caption in app.caption)
+
+
+def test_outgrowing_one_machine_on_the_page_gives_distributed(app: AppTest) -> None:
+    app.selectbox(key="rec_workload").set_value("cpu_parallel_isolated")
+    app.radio(key="rec_beyond").set_value("yes")
+    app.button(key=SUBMIT).click().run()
+    assert not app.exception
+    assert "`distributed`" in app.success[0].value
+    assert any("Beyond one machine? Yes" in markdown.value for markdown in app.markdown)

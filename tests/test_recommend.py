@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -198,6 +198,9 @@ def test_the_lessons_80mb_per_thread_never_appears() -> None:
         ({"cores": "2.5"}, "cores"),
         ({"expensive_startup": "maybe"}, "expensive_startup"),
         ({"python_build": "pypy"}, "python_build"),
+        ({"worker_memory_mb": "0"}, "worker_memory_mb"),
+        ({"worker_memory_mb": "sixty"}, "worker_memory_mb"),
+        ({"beyond_one_machine": "perhaps"}, "beyond_one_machine"),
         ({"colour": "blue"}, "colour"),
     ],
 )
@@ -213,6 +216,113 @@ def test_from_mapping_reads_cli_strings() -> None:
         {"workload": "hybrid", "latency_ms": "100", "memory_mb": "256", "cores": "4", "expensive_startup": "y"}
     )
     assert parsed == WorkloadProfile("hybrid", 100.0, 256.0, 4, True)
+
+
+def test_from_mapping_reads_the_worker_figure_and_beyond_one_machine() -> None:
+    base = {"workload": "hybrid", "latency_ms": 100, "memory_mb": 256, "cores": 4, "expensive_startup": "no"}
+    parsed = WorkloadProfile.from_mapping({**base, "worker_memory_mb": "60", "beyond_one_machine": "yes"})
+    assert (parsed.worker_memory_mb, parsed.beyond_one_machine) == (60.0, True)
+    unsaid = WorkloadProfile.from_mapping({**base, "worker_memory_mb": None, "beyond_one_machine": None})
+    assert (unsaid.worker_memory_mb, unsaid.beyond_one_machine) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("worker_memory_mb", 0.0), ("worker_memory_mb", -60.0), ("beyond_one_machine", "yes")]
+)
+def test_profile_refuses_a_bad_worker_figure_or_machine_answer(name: str, value: object) -> None:
+    with pytest.raises(InputError) as raised:
+        profile(**{name: value})
+    assert raised.value.field == name
+
+
+def test_users_worker_figure_lowers_the_process_count_and_is_the_basis() -> None:
+    answer = recommend(profile(cores=8, memory_mb=300.0, worker_memory_mb=60.0))
+    assert answer.approach == "multiprocessing"
+    assert (answer.memory.per_worker_mb, answer.memory.workers) == (60.0, 5)
+    assert answer.memory.fits
+    assert "your figure" in answer.memory.basis
+    assert any("60.0 MB each would not fit (your figure" in reason for reason in answer.reasoning)
+
+
+def test_users_worker_figure_turns_to_threads_when_two_workers_do_not_fit() -> None:
+    answer = recommend(profile(cores=8, memory_mb=100.0, worker_memory_mb=60.0))
+    assert answer.approach == "free_threaded"
+    assert any("not even two workers of 60.0 MB fit (your figure" in reason for reason in answer.reasoning)
+    answer = recommend(profile(cores=8, memory_mb=100.0, worker_memory_mb=60.0, python_build="gil"))
+    assert answer.approach == "single_threaded"
+
+
+def test_users_worker_figure_on_a_free_threaded_build_keeps_every_core_with_threads() -> None:
+    answer = recommend(profile(cores=8, memory_mb=300.0, worker_memory_mb=60.0, python_build="free-threaded"))
+    assert answer.approach == "free_threaded"
+    assert answer.memory.workers == 8
+    assert answer.memory.fits
+    assert any("would be cut to 5" in reason for reason in answer.reasoning)
+
+
+def test_isolation_keeps_processes_when_the_users_worker_figure_is_tight() -> None:
+    tight = {"cores": 8, "memory_mb": 300.0, "worker_memory_mb": 60.0, "python_build": "free-threaded"}
+    answer = recommend(profile(**tight, isolation=True))
+    assert answer.approach == "multiprocessing"
+    assert answer.memory.workers == 5
+
+
+def test_users_worker_figure_replaces_the_calibrations() -> None:
+    answer = recommend(profile(cores=2, worker_memory_mb=60.0), calibration=FakeCalibration())
+    assert answer.memory.per_worker_mb == 60.0
+    assert "your figure" in answer.memory.basis
+    assert "measured on this host" not in answer.memory.basis
+
+
+def test_users_worker_figure_sizes_whole_interpreters_not_threads() -> None:
+    answer = recommend(profile(workload="cpu_parallel_shared", worker_memory_mb=60.0))
+    assert answer.approach == "free_threaded"
+    assert answer.memory.per_worker_mb == pytest.approx(16 / 1024)
+    answer = recommend(profile(workload="cpu_parallel_shared", python_build="subinterpreters", worker_memory_mb=60.0))
+    assert answer.approach == "subinterpreters"
+    assert answer.memory.per_worker_mb == 60.0
+    assert "your figure" in answer.memory.basis
+
+
+@pytest.mark.parametrize("kind", framework.WORKLOAD_KINDS)
+def test_beyond_one_machine_gives_distributed_with_the_single_machine_answer_first(kind: str) -> None:
+    one_machine = recommend(profile(workload=kind))
+    answer = recommend(profile(workload=kind, beyond_one_machine=True))
+    assert answer.approach == "distributed"
+    assert answer.alternatives[0].approach == one_machine.approach
+    assert "each machine" in answer.alternatives[0].when
+    assert "distributed" not in [alternative.approach for alternative in answer.alternatives]
+    assert answer.reasoning[0].startswith("beyond_one_machine = yes")
+    # The tree's walk, then the refinement.
+    assert answer.decision == one_machine.decision
+    assert answer.decision_path[: len(one_machine.decision_path)] == one_machine.decision_path
+    assert answer.decision_path[-2:] == [
+        "Beyond one machine? Yes (beyond_one_machine).",
+        f"-> {framework.APPROACH_TITLES['distributed']}, with {one_machine.title} on each machine.",
+    ]
+    assert answer.expected_speedup.value is None
+    assert "machines you add" in answer.expected_speedup.basis
+    assert answer.memory.basis.startswith("on each machine")
+    assert any("Spread the work over machines" in step for step in answer.migration_guide)
+    assert answer.migration_effort.level == "high"
+    assert set(answer.to_dict()) == DESIGN_KEYS
+    compile(answer.benchmark_template, "bench_distributed.py", "exec")
+
+
+def test_beyond_one_machine_names_the_refined_single_machine_answer() -> None:
+    answer = recommend(profile(workload="cpu_parallel_shared", cores=1, beyond_one_machine=True))
+    assert answer.approach == "distributed"
+    assert answer.alternatives[0].approach == "single_threaded"
+    answer = recommend(profile(cores=8, memory_mb=300.0, worker_memory_mb=60.0, beyond_one_machine=True))
+    assert answer.alternatives[0].approach == "multiprocessing"
+    assert answer.memory.workers == 5
+
+
+@pytest.mark.parametrize("kind", framework.WORKLOAD_KINDS)
+@pytest.mark.parametrize("overrides", [{}, {"cores": 1}, {"memory_mb": 20.0, "cores": 8}, {"python_build": "gil"}])
+def test_beyond_one_machine_no_answers_as_unsaid(kind: str, overrides: dict) -> None:
+    unsaid = profile(workload=kind, **overrides)
+    assert recommend(replace(unsaid, beyond_one_machine=False)).to_dict() == recommend(unsaid).to_dict()
 
 
 def test_current_approach_outside_the_select_is_refused() -> None:

@@ -59,6 +59,57 @@ def test_a_wrong_flag_exits_2_with_one_line() -> None:
     assert "expensive_startup" in completed.stderr and "yes or no" in completed.stderr
 
 
+TIGHT_MEMORY_FLAGS = [
+    "--workload",
+    "cpu_parallel_isolated",
+    "--latency-ms",
+    "1000",
+    "--memory-mb",
+    "300",
+    "--cores",
+    "8",
+    "--expensive-startup",
+    "no",
+]
+
+
+def test_worker_memory_flag_sizes_the_workers_with_the_users_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["recommend", *TIGHT_MEMORY_FLAGS, "--worker-memory-mb", "60", "--json"]) == 0
+    memory = json.loads(capsys.readouterr().out)["memory"]
+    assert (memory["per_worker_mb"], memory["workers"]) == (60.0, 5)
+    assert "your figure" in memory["basis"]
+
+
+def test_beyond_one_machine_flag_gives_distributed_in_the_same_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["recommend", *FLAGS, "--json"]) == 0
+    one_machine = json.loads(capsys.readouterr().out)
+    assert main(["recommend", *FLAGS, "--beyond-one-machine", "yes", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["approach"] == "distributed"
+    assert data["alternatives"][0]["approach"] == one_machine["approach"]
+    assert set(data) == set(one_machine)
+    assert set(data["expected_speedup"]) == set(one_machine["expected_speedup"])
+    assert set(data["memory"]) == set(one_machine["memory"])
+    assert main(["recommend", *FLAGS, "--beyond-one-machine", "no", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == one_machine
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "field"),
+    [
+        ("--worker-memory-mb", "0", "worker_memory_mb"),
+        ("--worker-memory-mb", "-60", "worker_memory_mb"),
+        ("--worker-memory-mb", "lots", "worker_memory_mb"),
+        ("--beyond-one-machine", "maybe", "beyond_one_machine"),
+    ],
+)
+def test_a_bad_new_flag_exits_2_with_one_line(flag: str, value: str, field: str) -> None:
+    completed = run_cli([*FLAGS, f"{flag}={value}"])
+    assert completed.returncode == 2
+    assert completed.stderr.strip().count("\n") == 0
+    assert field in completed.stderr
+
+
 def test_a_wrong_answer_is_asked_again_with_what_is_accepted() -> None:
     completed = run_cli([], stdin="gpu\nhybrid\nsoon\n100\n256\n4\nn\n")
     assert completed.returncode == 0, completed.stderr
@@ -87,6 +138,9 @@ def test_prompts_come_in_the_lessons_order() -> None:
     order = ["Workload type", "Latency requirement", "Memory budget", "CPU cores", "Expensive start-up"]
     positions = [completed.stdout.index(prompt) for prompt in order]
     assert positions == sorted(positions)
+    # The new optional facts are flags only: the prompts stay the lesson's five.
+    asked_part = completed.stdout.split("Recommendation:")[0]
+    assert asked_part.count("]: ") == len(order)
 
 
 def test_template_out_writes_a_runnable_script(tmp_path: Path) -> None:

@@ -26,6 +26,8 @@ profiles = st.builds(
     task_ms=st.none() | positive,
     python_build=st.none() | st.sampled_from(PYTHON_BUILDS),
     releases_gil=maybe_bool,
+    worker_memory_mb=st.none() | positive,
+    beyond_one_machine=maybe_bool,
 )
 # The template is the same few kilobytes each time; building it is not what these properties are about.
 FAST = settings(max_examples=300, deadline=None)
@@ -52,8 +54,21 @@ def test_the_path_starts_at_the_trees_root_and_follows_its_branches(profile: Wor
 @FAST
 @given(profiles)
 def test_one_core_never_gets_a_parallel_cpu_approach(profile: WorkloadProfile) -> None:
+    # `distributed` runs on other machines' cores, so one core here does not rule it out when the work
+    # outgrows this machine; the approach for each machine still follows the one-core rule.
     if profile.cores == 1:
-        assert recommend(profile).approach not in framework.PARALLEL_CPU_APPROACHES
+        answer = recommend(profile)
+        if profile.beyond_one_machine:
+            assert answer.approach == "distributed"
+            assert answer.alternatives[0].approach not in framework.PARALLEL_CPU_APPROACHES
+        else:
+            assert answer.approach not in framework.PARALLEL_CPU_APPROACHES
+
+
+@FAST
+@given(profiles)
+def test_work_beyond_one_machine_is_distributed_and_only_then(profile: WorkloadProfile) -> None:
+    assert (recommend(profile).approach == "distributed") == bool(profile.beyond_one_machine)
 
 
 @FAST

@@ -1,25 +1,18 @@
 """Every scenario's profile, fed to the recommendation engine, gives its best or an acceptable approach.
 
-Where the engine cannot agree for a stated reason, the scenario is listed below (strict xfail: a fixed
-engine makes the test fail until the entry is removed).
+No scenario is excused: where the engine and a scenario disagree, fix the engine (or the scenario, if it is
+wrong per FACTS.md). The three that once disagreed now carry the facts that decide them: worker_memory_mb
+(each worker's memory with the program's imports) and beyond_one_machine.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine.recommend import WorkloadProfile, recommend
-from engine.scenarios import builtin_bank
-
-# scenario id -> why the engine disagrees (reported to the lead; the scenario holds per FACTS.md).
-ENGINE_DISAGREEMENTS: dict[str, str] = {
-    "edge_tight_memory_workers": (
-        "the engine sizes a worker as a bare process (10-15 MB); the profile has no field for the 60 MB each "
-        "worker costs once it imports the program's libraries, so 8 processes seem to fit in 300 MB"
-    ),
-    "edge_logs_outgrow_machine": "no profile field says the work outgrows one machine: distributed is never chosen",
-    "edge_render_farm": "no profile field says the work outgrows one machine: distributed is never chosen",
-}
+from engine.scenarios import BankError, builtin_bank, parse_bank
 
 SCENARIOS = builtin_bank()
 
@@ -30,19 +23,65 @@ def _no_host_calibration(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
 
 
-@pytest.mark.parametrize(
-    "scenario",
-    [
-        pytest.param(s, id=s.id, marks=pytest.mark.xfail(strict=True, reason=ENGINE_DISAGREEMENTS[s.id]))
-        if s.id in ENGINE_DISAGREEMENTS
-        else pytest.param(s, id=s.id)
-        for s in SCENARIOS
-    ],
-)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.id)
 def test_engine_gives_the_best_or_an_acceptable_approach(scenario):
     recommendation = recommend(WorkloadProfile.from_mapping(scenario.profile_mapping()))
     assert recommendation.approach in (scenario.best, *scenario.acceptable)
 
 
-def test_disagreement_list_names_real_scenarios():
-    assert set(ENGINE_DISAGREEMENTS) <= {scenario.id for scenario in SCENARIOS}
+def test_the_tight_memory_scenario_is_decided_by_the_users_worker_figure():
+    scenario = next(s for s in SCENARIOS if s.id == "edge_tight_memory_workers")
+    recommendation = recommend(WorkloadProfile.from_mapping(scenario.profile_mapping()))
+    assert recommendation.approach == "free_threaded"
+    assert any("60.0 MB each would not fit (your figure" in reason for reason in recommendation.reasoning)
+
+
+@pytest.mark.parametrize("scenario_id", ["edge_logs_outgrow_machine", "edge_render_farm"])
+def test_work_that_outgrows_one_machine_is_distributed_with_processes_on_each(scenario_id):
+    scenario = next(s for s in SCENARIOS if s.id == scenario_id)
+    recommendation = recommend(WorkloadProfile.from_mapping(scenario.profile_mapping()))
+    assert recommendation.approach == "distributed"
+    assert recommendation.alternatives[0].approach == "multiprocessing"
+
+
+def _bank_with_profile(**extra: object) -> bytes:
+    entry = {
+        "id": "big",
+        "prompt": "Render frames.",
+        "kind": "cpu_parallel_isolated",
+        "best": "distributed",
+        "explanation": "Too much for one machine.",
+        "feedback": {"multiprocessing": "One machine is not enough."},
+        "difficulty": "easy",
+        "tags": ["scale-out"],
+        "source": "edge",
+        "profile": {
+            "workload": "cpu_parallel_isolated",
+            "latency_ms": 1.0,
+            "memory_mb": 1024.0,
+            "cores": 4,
+            "expensive_startup": False,
+            **extra,
+        },
+    }
+    return json.dumps({"scenario": [entry]}).encode()
+
+
+def test_a_bank_profile_may_carry_the_worker_figure_and_beyond_one_machine():
+    (scenario,) = parse_bank(_bank_with_profile(worker_memory_mb=60, beyond_one_machine=True), "teacher.json")
+    assert recommend(WorkloadProfile.from_mapping(scenario.profile_mapping())).approach == "distributed"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"worker_memory_mb": 0}, "scenario 'big': profile.worker_memory_mb: got 0; accepted: a number > 0"),
+        (
+            {"beyond_one_machine": "yes"},
+            "scenario 'big': profile.beyond_one_machine: got 'yes'; accepted: true or false",
+        ),
+    ],
+)
+def test_a_bad_worker_figure_or_machine_answer_in_a_bank_is_named(extra, message):
+    with pytest.raises(BankError, match=message):
+        parse_bank(_bank_with_profile(**extra), "teacher.json")
