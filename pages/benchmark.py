@@ -74,10 +74,7 @@ preset = None if choice == CUSTOM else get_preset(choice)
 if preset is not None:
     st.subheader(preset.title)
     st.markdown(f"**What it should show.** {preset.should_show}")
-    sweep = {
-        "size": f" over sizes {list(preset.sweep_values)}",
-        "workers": f" over workers {list(preset.sweep_values)}",
-    }
+    sweep = "" if preset.sweep == "none" else f", one run per {preset.sweep} value in {list(preset.sweep_values)}"
     st.caption(
         f"Kernel `{preset.kernel}` ({REGISTRY[preset.kernel].description}) · executors "
         f"{', '.join(preset.executors)} · {preset.workers} workers · {preset.tasks} tasks · "

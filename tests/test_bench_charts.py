@@ -47,6 +47,8 @@ def test_speedup_chart_has_band_rules_and_the_usable_core_line() -> None:
     (core_row,) = [row for row in _rows_with(spec, "label") if row["label"].startswith("usable cores")]
     assert core_row == {"speedup": 4.0, "label": "usable cores: 4"}
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][1] >= 4.0
+    # A layered chart cannot size itself by step (the rules have no y): it needs a height that grows with rows.
+    assert spec["height"] == 60 + 45 * len(frame)
 
 
 def test_speedup_frame_carries_the_lessons_wording() -> None:

@@ -94,7 +94,7 @@ def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
         .encode(x="speedup:Q", y=alt.value(0), text="label:N")
     )
     return alt.layer(bars, rules, cores_rule, cores_text).properties(
-        title="Speedup against the interpretation table and this host's limit", height=alt.Step(40)
+        title="Speedup against the interpretation table and this host's limit", height=60 + 45 * len(frame)
     )
 
 
@@ -288,4 +288,4 @@ def compare_chart(frame: pd.DataFrame) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 4], color="#555555")
         .encode(x="speedup:Q")
     )
-    return alt.layer(bars, rules).properties(title="Chosen runs side by side", height=alt.Step(18))
+    return alt.layer(bars, rules).properties(title="Chosen runs side by side", height=40 + 22 * len(frame))

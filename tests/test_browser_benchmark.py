@@ -1,0 +1,119 @@
+"""The Benchmark page in real Chromium: a preset to its charts, a cancel that leaves no process, two visitors.
+
+Processes are found from the server that serves app_url (the one listening on its port), so runs of other
+test sessions on the same machine are never counted.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlparse
+
+import psutil
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.results import band_wording, speedup_band
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+RUN_TIMEOUT_MS = 60_000
+VERDICT = re.compile(r"^(?P<label>[\w ()]+): (?P<speedup>\d+\.\d+)x, (?P<wording>.+) \(limit here: \d+ cores\)\.$")
+
+
+def _server(app_url: str) -> psutil.Process:
+    port = urlparse(app_url).port
+    (pid,) = {
+        connection.pid
+        for connection in psutil.net_connections(kind="tcp")
+        if connection.laddr and connection.laddr.port == port and connection.status == psutil.CONN_LISTEN
+    }
+    return psutil.Process(pid)
+
+
+def _run_processes(server: psutil.Process) -> list[psutil.Process]:
+    """The server's benchmark workers and everything they started."""
+    found = []
+    for child in server.children(recursive=True):
+        try:
+            if "engine.worker" in " ".join(child.cmdline()):
+                found += [child, *child.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def _open_benchmark(page: Page, preset: str = "gil_cpu") -> None:
+    # The first request of a fresh server to a page's own URL runs that file alone (pages/ auto-discovery);
+    # the app's navigation takes over once app.py has run, so open the app first.
+    page.goto("/")
+    wait_for_app(page)
+    page.goto(f"/benchmark?preset={preset}")
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()
+
+
+def test_gil_preset_runs_to_its_verdicts_then_a_cancelled_run_leaves_no_process(page: Page, app_url: str, screenshot):
+    _open_benchmark(page)
+    expect(page.get_by_text("What it should show.")).to_be_visible()
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.get_by_text("What this run showed")).to_be_visible()
+    screenshot(page, "benchmark-gil-cpu")
+
+    verdicts = {}
+    for item in page.get_by_test_id("stMain").locator("li").all_inner_texts():
+        match = VERDICT.match(item.strip())
+        if match:
+            verdicts[match["label"].split(" (")[0]] = (float(match["speedup"]), match["wording"])
+    assert set(verdicts) == {"threads", "processes"}
+    # Each verdict shown is the lesson's band for the speedup shown beside it (timing claims live in benchmarks/);
+    # the page rounds to 2 decimals, so a speedup shown as 1.00x may belong to either band at 1.0.
+    for speedup, wording in verdicts.values():
+        assert wording in {band_wording(speedup_band(speedup + delta)) for delta in (-0.005, 0.0, 0.005)}
+
+    server = _server(app_url)
+    page.get_by_role("button", name="Run", exact=True).click()
+    progress = page.get_by_test_id("stProgress")
+    expect(progress).to_contain_text(re.compile(r"(threads|processes), repeat"), timeout=RUN_TIMEOUT_MS)
+    running = _run_processes(server)
+    assert running, "the second run's worker should be alive midway"
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("The run was cancelled")).to_be_visible(timeout=10_000)
+    screenshot(page, "benchmark-cancelled")
+    _, alive = psutil.wait_procs(running, timeout=2)
+    assert alive == []
+    assert _run_processes(server) == []
+
+
+def test_two_visitors_at_once_one_runs_the_other_is_told_it_waits(browser, app_url: str, screenshot):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=app_url) for _ in range(2)]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for visitor in pages:
+            _open_benchmark(visitor, "io_wait")
+        for visitor in pages:
+            visitor.get_by_role("button", name="Run", exact=True).click()
+        waiting_text = re.compile(r"A run is in progress since \d\d:\d\d:\d\d")
+        deadline = time.monotonic() + 30
+        runner = waiter = None
+        while runner is None and time.monotonic() < deadline:
+            for index, visitor in enumerate(pages):
+                if visitor.get_by_role("button", name="Cancel").is_visible():
+                    runner, waiter = visitor, pages[1 - index]
+        assert runner is not None, "one of the two visitors should be running"
+        expect(waiter.get_by_text(waiting_text).first).to_be_visible()
+        screenshot(waiter, "benchmark-waiting")
+        # Both pages stay usable: the waiting visitor can still choose another preset while the run goes on.
+        waiter.get_by_test_id("stSelectbox").first.click()
+        waiter.get_by_role("option", name="The GIL and CPU work").click()
+        expect(waiter.get_by_role("heading", name="The GIL and CPU work")).to_be_visible()
+        expect(runner.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=RUN_TIMEOUT_MS)
+        expect(waiter.get_by_text(waiting_text)).to_have_count(0, timeout=10_000)
+        screenshot(runner, "benchmark-io-wait")
+    finally:
+        for context in contexts:
+            context.close()
