@@ -2,12 +2,14 @@
 
 Usage: python benchmarks/presets.py [--repeat N] [preset ids...]
 Prints a Markdown table for benchmarks/PRESETS.md: wall time per preset (the page's 15 s budget), the
-speedups it measured and whether each expectation of the preset was met.
+speedups it measured, whether each expectation of the preset was met, and the 1-minute load average before
+and after (other work on the 2 cores takes speedup away: a figure measured under load says so).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -49,15 +51,17 @@ def main() -> int:
     parser.add_argument("presets", nargs="*", default=list(PRESET_IDS))
     parser.add_argument("--repeat", type=int, default=1, help="runs per preset (the table shows the slowest)")
     args = parser.parse_args()
-    print("| preset | wall s (slowest of runs) | what it showed (last run) |")
-    print("|---|---|---|")
+    print("| preset | wall s (slowest of runs) | load before/after | what it showed (last run) |")
+    print("|---|---|---|---|")
     for preset_id in args.presets:
         walls = []
+        load_before = os.getloadavg()[0]
         for _ in range(args.repeat):
             wall_s, shown = run_preset(preset_id)
             walls.append(wall_s)
         spread = f" (median {statistics.median(walls):.1f})" if len(walls) > 1 else ""
-        print(f"| `{preset_id}` | {max(walls):.1f}{spread} | {shown} |", flush=True)
+        load = f"{load_before:.1f}/{os.getloadavg()[0]:.1f}"
+        print(f"| `{preset_id}` | {max(walls):.1f}{spread} | {load} | {shown} |", flush=True)
     return 0
 
 

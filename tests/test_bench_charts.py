@@ -30,11 +30,11 @@ def test_speedup_bars_are_coloured_by_band_with_okabe_ito_colours() -> None:
     }
     spec = bench_charts.speedup_chart(frame, cores=2).to_dict()
     colour = spec["layer"][0]["encoding"]["color"]
-    assert colour["field"] == "band"
+    assert colour["field"] == "verdict"
     assert dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True)) == {
         "baseline": "#999999",
-        "dont_use": "#D55E00",
-        "clear_winner": "#009E73",
+        "< 1.0x slower than baseline: don't use": "#D55E00",
+        "> 2.0x clear winner": "#009E73",
     }
     assert set(colour["scale"]["range"]) <= {*bench_charts.OKABE_ITO.values(), "#999999"}
 
@@ -47,8 +47,8 @@ def test_speedup_chart_has_band_rules_and_the_usable_core_line() -> None:
     (core_row,) = [row for row in _rows_with(spec, "label") if row["label"].startswith("usable cores")]
     assert core_row == {"speedup": 4.0, "label": "usable cores: 4"}
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][1] >= 4.0
-    # A layered chart cannot size itself by step (the rules have no y): it needs a height that grows with rows.
-    assert spec["height"] == 60 + 45 * len(frame)
+    # A layered chart cannot size itself by step (the rules have no y): its height grows with bars and legend.
+    assert spec["height"] == 110 + 45 * len(frame) + 20 * frame["band"].nunique()
 
 
 def test_speedup_frame_carries_the_lessons_wording() -> None:

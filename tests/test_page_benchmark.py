@@ -83,7 +83,7 @@ def test_small_custom_run_draws_verdicts_and_charts_and_is_saved(data_dir: Path)
     assert "threads (GIL): " in text
     assert f"(limit here: {job.results[0].host['usable_cpus']} cores)" in text
     speedup = at.get("vega_lite_chart")[0].proto.spec
-    assert '"field": "band"' in speedup and "Speedup against the interpretation table" in speedup
+    assert '"field": "verdict"' in speedup and "Speedup against the interpretation table" in speedup
     threads = next(executor for executor in job.results[0].executors if executor.name == "threads")
     # Four 20 ms sleeps on two threads overlap: the measured speedup must show it.
     assert threads.speedup > 1.3

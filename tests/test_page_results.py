@@ -41,7 +41,7 @@ def test_importing_the_sample_file_saves_it_and_draws_it(store: ResultStore) -> 
     (record,) = store.runs()
     assert (record.source, record.kernel) == ("import", "primes")
     assert at.multiselect(key="results_chosen").value == [1]
-    assert '"field": "band"' in at.get("vega_lite_chart")[0].proto.spec
+    assert '"field": "verdict"' in at.get("vega_lite_chart")[0].proto.spec
     at.run()
     assert len(store.runs()) == 1, "a rerun must not import the same upload twice"
 

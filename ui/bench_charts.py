@@ -76,10 +76,12 @@ def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
             x=alt.X("speedup:Q", title="Speedup over the baseline (x)", scale=alt.Scale(domain=[0, top])),
             y=alt.Y("executor:N", title=None, sort=None),
             color=alt.Color(
-                "band:N",
+                "verdict:N",
                 title="Interpretation",
-                scale=alt.Scale(domain=bands, range=[BAND_COLOURS[band] for band in bands]),
-                legend=alt.Legend(labelExpr=_label_expr(bands), labelLimit=420, orient="bottom", columns=1),
+                scale=alt.Scale(
+                    domain=[BAND_LABELS[band] for band in bands], range=[BAND_COLOURS[band] for band in bands]
+                ),
+                legend=alt.Legend(labelLimit=420, orient="bottom", columns=1),
             ),
             tooltip=["executor", alt.Tooltip("speedup:Q", format=".2f"), "verdict", "median_s"],
         )
@@ -94,13 +96,15 @@ def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
         .encode(x="speedup:Q", y=alt.value(0), text="label:N")
     )
     return alt.layer(bars, rules, cores_rule, cores_text).properties(
-        title="Speedup against the interpretation table and this host's limit", height=60 + 45 * len(frame)
+        title="Speedup against the interpretation table and this host's limit",
+        height=_layered_height(len(frame), 45, len(bands)),
     )
 
 
-def _label_expr(bands: list[str]) -> str:
-    cases = " : ".join(f"datum.label == '{band}' ? '{BAND_LABELS[band]}'" for band in bands)
-    return f"{cases} : datum.label" if cases else "datum.label"
+def _layered_height(rows: int, row_px: int, legend_rows: int) -> int:
+    # Streamlit fits the whole chart (title, axis, bottom legend) into this height, and a layered chart cannot
+    # size itself by step because its rule layers have no y: leave room for each part.
+    return 110 + rows * row_px + legend_rows * 20
 
 
 def timeline_frame(result: BenchResult) -> pd.DataFrame:
@@ -288,4 +292,6 @@ def compare_chart(frame: pd.DataFrame) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 4], color="#555555")
         .encode(x="speedup:Q")
     )
-    return alt.layer(bars, rules).properties(title="Chosen runs side by side", height=40 + 22 * len(frame))
+    return alt.layer(bars, rules).properties(
+        title="Chosen runs side by side", height=_layered_height(len(frame), 22, len(runs))
+    )
