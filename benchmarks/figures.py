@@ -47,6 +47,12 @@ def entries(result: BenchResult) -> dict:
     return {entry.name: entry for entry in result.executors}
 
 
+def best_ratio(found: dict, name: str) -> float:
+    """Sequential's fastest repeat over this executor's: the ratio least disturbed by other programs.
+    Shown beside the median ratio (the contract's speedup), never instead of it."""
+    return found["sequential"].min_s / found[name].min_s
+
+
 def fastest_call_s(function, size: int, calls: int = 15) -> float:
     """The fastest of several calls: on a shared host, the one least disturbed by other programs."""
     times = []
@@ -81,7 +87,8 @@ def primes_figures() -> int:
     row("primes, 8 tasks: sequential median", "about 1 s", f"{found['sequential'].median_s:.2f} s (n={size})", None)
     processes = found["processes"].speedup
     threads = found["threads"].speedup
-    row("primes: processes, 2 workers", ">= 1.7x (limit 2.0x)", f"{processes:.2f}x", processes >= 1.7)
+    measured = f"{processes:.2f}x (fastest repeats: {best_ratio(found, 'processes'):.2f}x)"
+    row("primes: processes, 2 workers", ">= 1.7x (limit 2.0x)", measured, processes >= 1.7)
     row("primes: threads (GIL)", "0.8x-1.2x", f"{threads:.2f}x", 0.8 <= threads <= 1.2)
     row("primes: asyncio (CPU inline)", "<= 1.1x", f"{found['asyncio'].speedup:.2f}x", found["asyncio"].speedup <= 1.1)
     row("primes: processes faster than threads", "yes", f"{processes:.2f}x vs {threads:.2f}x", processes > threads)
@@ -105,7 +112,8 @@ def sha256_figure() -> None:
     spec = BenchSpec("sha256", ("sequential", "threads", "processes"), workers=2, tasks=8, repeats=5)
     found = entries(run_benchmark(spec, timeout_s=300))
     threads = found["threads"].speedup
-    row("sha256 (72 MiB a task): threads (GIL), 2 workers", "> 1.3x", f"{threads:.2f}x", threads > 1.3)
+    measured = f"{threads:.2f}x (fastest repeats: {best_ratio(found, 'threads'):.2f}x)"
+    row("sha256 (72 MiB a task): threads (GIL), 2 workers", "> 1.3x", measured, threads > 1.3)
 
 
 def sleep_figures() -> None:
