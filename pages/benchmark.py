@@ -164,9 +164,11 @@ if job is not None and job.done.is_set():
         st.success(f"Saved as run {', '.join(f'#{run_id}' for run_id in job.run_ids)} in Results.")
         if shown is not None and shown.sweep != "none":
             draw_sweep(job.results, shown, key="bench_sweep")
-            with st.expander("Each run of the sweep"):
-                for index, result in enumerate(job.results):
-                    st.markdown(f"**Run {index + 1}: size {result.spec.size}, {result.spec.workers} workers**")
+            st.markdown("**Each run of the sweep**")
+            axis = "size" if shown.sweep == "size" else "workers"
+            tabs = st.tabs([f"{axis} {getattr(result.spec, axis)}" for result in job.results])
+            for index, (tab, result) in enumerate(zip(tabs, job.results, strict=True)):
+                with tab:
                     draw_result(result, None, key=f"bench_sweep_{index}")
         else:
             draw_result(job.results[0], shown, key="bench_result")

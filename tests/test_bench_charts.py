@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from engine.sweeps import fit_amdahl, sweep_points
@@ -68,14 +69,33 @@ def test_timeline_has_one_lane_per_worker_and_one_bar_per_task_per_executor() ->
     assert (spec["spec"]["encoding"]["x"]["field"], spec["spec"]["encoding"]["x2"]["field"]) == ("start_s", "end_s")
 
 
-def test_cpu_chart_draws_one_line_per_core_from_samples() -> None:
+def test_cpu_chart_draws_one_line_per_core_over_stretches_of_each_executor() -> None:
     frame = bench_charts.cpu_frame(make_result())
     assert sorted(frame["core"].unique()) == ["core 0", "core 1"]
     spec = bench_charts.cpu_chart(frame).to_dict()
-    line = spec["layer"][2]
-    assert line["mark"]["type"] == "line"
-    assert line["encoding"]["color"]["field"] == "core"
-    assert line["encoding"]["y"]["scale"]["domain"] == [0, 100]
+    shading, lines = spec["layer"]
+    assert lines["mark"]["type"] == "line"
+    assert lines["encoding"]["strokeDash"]["field"] == "core"
+    assert lines["encoding"]["y"]["scale"]["domain"] == [0, 100]
+    assert shading["encoding"]["color"]["field"] == "executor"
+
+
+def test_cpu_phases_follow_interleaved_repeats() -> None:
+    frame = pd.DataFrame(
+        {
+            "t_s": [0.1, 0.2, 0.3, 0.4, 0.5],
+            "core": ["core 0"] * 5,
+            "cpu_percent": [50.0] * 5,
+            "executor": ["(starting)", "sequential", "threads", "threads", "sequential"],
+        }
+    )
+    phases = bench_charts.cpu_phases(frame)
+    assert phases.to_dict("records") == [
+        {"executor": "(starting)", "from_s": 0.0, "to_s": 0.1},
+        {"executor": "sequential", "from_s": 0.1, "to_s": 0.2},
+        {"executor": "threads", "from_s": 0.2, "to_s": 0.4},
+        {"executor": "sequential", "from_s": 0.4, "to_s": 0.5},
+    ]
 
 
 def test_memory_chart_shows_peak_rss_per_executor() -> None:

@@ -37,6 +37,7 @@ BAND_COLOURS: dict[str, str] = {
 }
 BAND_LABELS: dict[str, str] = {"baseline": "baseline", **{band: wording for band, _, wording in BANDS}}
 BAND_RULES: tuple[float, ...] = (1.0, 1.2, 2.0)
+STARTING = "(starting)"  # samples taken before the worker reported its first executor
 
 
 def usable_cores(result: BenchResult) -> int:
@@ -149,46 +150,62 @@ def timeline_chart(frame: pd.DataFrame) -> alt.FacetChart:
 
 
 def cpu_frame(result: BenchResult) -> pd.DataFrame:
-    """CPU busy per core over time, from the runner's samples of the worker's process tree."""
+    """CPU busy per core of the whole host over time, sampled by the runner while the worker ran."""
     rows = [
-        {"t_s": sample.t_s, "core": f"core {index}", "cpu_percent": percent, "executor": sample.executor or ""}
+        {
+            "t_s": sample.t_s,
+            "core": f"core {index}",
+            "cpu_percent": percent,
+            "executor": sample.executor or STARTING,
+        }
         for sample in result.samples
         for index, percent in enumerate(sample.cpu_percent_per_core)
     ]
     return pd.DataFrame(rows, columns=["t_s", "core", "cpu_percent", "executor"])
 
 
+def cpu_phases(frame: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive stretches of samples taken while one executor ran (repeats may interleave executors)."""
+    times = frame.drop_duplicates("t_s").sort_values("t_s")
+    phases: list[dict[str, object]] = []
+    for t_s, executor in zip(times["t_s"], times["executor"], strict=True):
+        if phases and phases[-1]["executor"] == executor:
+            phases[-1]["to_s"] = t_s
+        else:
+            phases.append({"executor": executor, "from_s": phases[-1]["to_s"] if phases else 0.0, "to_s": t_s})
+    return pd.DataFrame(phases, columns=["executor", "from_s", "to_s"])
+
+
 def cpu_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """A line per core, over shaded spans naming the executor that ran then."""
-    phases = (
-        frame[frame["executor"] != ""]
-        .groupby("executor", sort=False)["t_s"]
-        .agg(["min", "max"])
-        .reset_index()
-        .rename(columns={"min": "from_s", "max": "to_s"})
-    )
+    """A line per core, over shaded stretches coloured by the executor that ran then."""
+    phases = cpu_phases(frame)
+    executors = list(dict.fromkeys(phases["executor"]))
     shading = (
         alt.Chart(phases)
-        .mark_rect(opacity=0.12, color=OKABE_ITO["black"])
-        .encode(x="from_s:Q", x2="to_s:Q", tooltip=["executor"])
-    )
-    names = (
-        alt.Chart(phases)
-        .mark_text(align="left", baseline="top", dx=2, dy=2, angle=0)
-        .encode(x="from_s:Q", y=alt.value(0), text="executor:N")
+        .mark_rect(opacity=0.18)
+        .encode(
+            x="from_s:Q",
+            x2="to_s:Q",
+            color=alt.Color(
+                "executor:N",
+                title="Running",
+                scale=alt.Scale(domain=executors, range=SERIES_COLOURS[::-1][: len(executors)]),
+            ),
+            tooltip=["executor", alt.Tooltip("from_s:Q", format=".2f"), alt.Tooltip("to_s:Q", format=".2f")],
+        )
     )
     lines = (
         alt.Chart(frame)
-        .mark_line(point=True)
+        .mark_line(point=True, color=OKABE_ITO["black"])
         .encode(
             x=alt.X("t_s:Q", title="Seconds since the worker started"),
-            y=alt.Y("cpu_percent:Q", title="CPU busy (%)", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("core:N", title="Core", scale=alt.Scale(range=SERIES_COLOURS)),
-            strokeDash=alt.StrokeDash("core:N", legend=None),
+            y=alt.Y("cpu_percent:Q", title="CPU busy, whole host (%)", scale=alt.Scale(domain=[0, 100])),
+            strokeDash=alt.StrokeDash("core:N", title="Core"),
+            shape=alt.Shape("core:N", title="Core"),
             tooltip=["core", "executor", alt.Tooltip("cpu_percent:Q", format=".0f")],
         )
     )
-    return alt.layer(shading, names, lines).properties(title="CPU per core over time", height=260)
+    return alt.layer(shading, lines).properties(title="CPU per core over time (whole host)", height=260)
 
 
 def memory_frame(result: BenchResult) -> pd.DataFrame:

@@ -93,10 +93,10 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
             st.caption("Lanes used: " + ", ".join(f"{name} {count}" for name, count in lanes.items()) + ".")
     cpu = bench_charts.cpu_frame(result)
     if not cpu.empty:
-        with st.expander("CPU per core over time"):
+        with st.expander("CPU per core over time (the whole host: other programs count too)"):
             st.altair_chart(style_chart(bench_charts.cpu_chart(cpu)), width="stretch", key=f"{key}_cpu")
             busy = cpu.groupby(["executor", "core"], sort=False)["cpu_percent"].mean().round(0).unstack()
-            st.caption("Mean CPU busy per core (%) while each executor ran:")
+            st.caption("Mean CPU busy per core of the whole host (%) while each executor ran:")
             st.dataframe(busy, key=f"{key}_cpu_table")
     memory = bench_charts.memory_frame(result)
     if not memory.empty:
