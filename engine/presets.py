@@ -6,6 +6,7 @@ BenchSpecs, and judging a finished run against what the preset says it should sh
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -61,12 +62,13 @@ class Preset:
     sweep: str = "none"
     sweep_values: tuple[int, ...] = ()
     expect: tuple[Expectation, ...] = ()
+    optional_executors: tuple[str, ...] = ()
 
-    def spec(self, size: int | None = None, workers: int | None = None) -> BenchSpec:
-        """The BenchSpec of one run of this preset (a sweep point overrides size or workers)."""
+    def spec(self, size: int | None = None, workers: int | None = None, available: Collection[str] = ()) -> BenchSpec:
+        """One run of this preset (a sweep point overrides size or workers); `available` adds optional executors."""
         return BenchSpec(
             kernel=self.kernel,
-            executors=self.executors,
+            executors=self.executors + tuple(name for name in self.optional_executors if name in available),
             workers=self.workers if workers is None else workers,
             tasks=self.tasks,
             size=self.size if size is None else size,
@@ -74,13 +76,13 @@ class Preset:
             warmups=self.warmups,
         )
 
-    def specs(self) -> tuple[BenchSpec, ...]:
+    def specs(self, available: Collection[str] = ()) -> tuple[BenchSpec, ...]:
         """Every run the preset makes, in order: one, or one per sweep value."""
         if self.sweep == "size":
-            return tuple(self.spec(size=value) for value in self.sweep_values)
+            return tuple(self.spec(size=value, available=available) for value in self.sweep_values)
         if self.sweep == "workers":
-            return tuple(self.spec(workers=value) for value in self.sweep_values)
-        return (self.spec(),)
+            return tuple(self.spec(workers=value, available=available) for value in self.sweep_values)
+        return (self.spec(available=available),)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,13 @@ _REQUIRED: dict[str, type] = {
     "warmups": int,
     "should_show": str,
 }
-_OPTIONAL: dict[str, type] = {"size": int, "sweep": str, "sweep_values": list, "expect": list}
+_OPTIONAL: dict[str, type] = {
+    "size": int,
+    "sweep": str,
+    "sweep_values": list,
+    "expect": list,
+    "optional_executors": list,
+}
 _EXPECT_FIELDS: dict[str, tuple[type, ...]] = {
     "executor": (str,),
     "min": (int, float),
@@ -190,6 +198,9 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         raise _fail(
             path, entry, "executors", f"is {list(executors)!r}", f"two or more distinct of {', '.join(EXECUTORS)}"
         )
+    optional = tuple(raw.get("optional_executors", []))
+    if any(name not in EXECUTORS or name in executors for name in optional):
+        raise _fail(path, entry, "optional_executors", f"is {list(optional)!r}", "executors not already listed")
     for name in ("workers", "tasks", "repeats"):
         if raw[name] < 1:
             raise _fail(path, entry, name, f"is {raw[name]}", "an integer of 1 or more")
@@ -225,6 +236,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         sweep=sweep,
         sweep_values=sweep_values,
         expect=expect,
+        optional_executors=optional,
     )
 
 
@@ -323,12 +335,11 @@ def verdicts(result: BenchResult) -> tuple[str, ...]:
 
 
 def warnings_for(result: BenchResult) -> tuple[str, ...]:
-    """What a reader must not miss: the worker's warnings (wrong answers, noise), then failed or missing executors."""
-    found = list(result.warnings)
-    for executor in result.executors:
-        label = executor.label or executor.name
-        if executor.error:
-            found.append(f"{label} failed: {executor.error}")
-        if executor.unavailable:
-            found.append(f"{label} is unavailable here: {executor.unavailable}")
-    return tuple(found)
+    """What a reader must not miss: the worker's warnings (wrong answers, noise), then executors that failed."""
+    failed = [f"{e.label or e.name} failed: {e.error}" for e in result.executors if e.error]
+    return (*result.warnings, *failed)
+
+
+def unavailable_notes(result: BenchResult) -> tuple[str, ...]:
+    """Executors this interpreter cannot run, each with the reason (3.14's interpreters on an older Python)."""
+    return tuple(f"{e.label or e.name}: {e.unavailable}" for e in result.executors if e.unavailable)

@@ -80,7 +80,9 @@ if preset is not None:
         f"{', '.join(preset.executors)} · {preset.workers} workers · {preset.tasks} tasks · "
         f"{preset.repeats} repeats after {preset.warmups} warm-up{sweep}."
     )
-    plan = RunPlan(preset.title, preset.specs(), python_path, preset.id)
+    chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
+    available = {"interpreters"} if chosen is not None and chosen.interpreter_pool else set()
+    plan = RunPlan(preset.title, preset.specs(available), python_path, preset.id)
 else:
     st.subheader("Custom run")
     left, right = st.columns(2)

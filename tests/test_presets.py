@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from engine.errors import InputError
-from engine.presets import PRESET_IDS, PRESETS_FILE, get_preset, judge, load_presets, presets, verdicts, warnings_for
+from engine.presets import (
+    PRESET_IDS,
+    PRESETS_FILE,
+    get_preset,
+    judge,
+    load_presets,
+    presets,
+    unavailable_notes,
+    verdicts,
+    warnings_for,
+)
 from kernels import REGISTRY
 from tests.bench_fakes import make_result
 
@@ -23,6 +33,17 @@ def test_shipped_presets_are_the_six_lessons_with_valid_kernels() -> None:
     assert loaded["gil_cpu"].title == "The GIL and CPU work"
     assert loaded["overhead_size"].sweep == "size" and len(loaded["overhead_size"].specs()) >= 3
     assert [spec.workers for spec in loaded["scaling_workers"].specs()] == list(loaded["scaling_workers"].sweep_values)
+
+
+def test_interpreters_join_the_gil_preset_only_where_the_interpreter_has_them() -> None:
+    preset = get_preset("gil_cpu")
+    assert preset.spec().executors == ("sequential", "threads", "processes")
+    assert preset.specs(available={"interpreters"})[0].executors == (
+        "sequential",
+        "threads",
+        "processes",
+        "interpreters",
+    )
 
 
 def test_unknown_preset_names_accepted_ids() -> None:
@@ -116,9 +137,6 @@ def test_warnings_keep_the_workers_and_add_failed_or_unavailable_executors() -> 
     failed = replace(result.executors[1], error="ZeroDivisionError: division by zero", speedup=None, band=None)
     missing = replace(result.executors[2], unavailable="InterpreterPoolExecutor needs Python 3.14")
     result = replace(result, executors=(result.executors[0], failed, missing), warnings=("processes: noisy",))
-    assert warnings_for(result) == (
-        "processes: noisy",
-        "threads failed: ZeroDivisionError: division by zero",
-        "processes is unavailable here: InterpreterPoolExecutor needs Python 3.14",
-    )
+    assert warnings_for(result) == ("processes: noisy", "threads failed: ZeroDivisionError: division by zero")
+    assert unavailable_notes(result) == ("processes: InterpreterPoolExecutor needs Python 3.14",)
     assert warnings_for(make_result()) == ()

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from engine.host import Interpreter
-from engine.presets import Preset, judge, verdicts, warnings_for
+from engine.presets import Preset, judge, unavailable_notes, verdicts, warnings_for
 from engine.results import BenchResult
 from engine.slot import RunSlot, public_mode
 from engine.store import ResultStore, default_path
@@ -69,6 +69,8 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     """Verdicts, warnings, what the preset showed, then the charts each with its table."""
     for warning in warnings_for(result):
         st.warning(warning, icon=":material/warning:")
+    for note in unavailable_notes(result):
+        st.info(f"Not run: {note}", icon=":material/block:")
     if preset is not None and preset.expect:
         st.markdown("**What this run showed**")
         for finding in judge(preset, result):
