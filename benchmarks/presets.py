@@ -32,7 +32,7 @@ def run_preset(preset_id: str) -> tuple[float, str]:
     if preset.sweep == "size":
         points = sweep_points(results, by="size")
         unit = get_kernel(preset.kernel).size_unit
-        shown = "; ".join(crossover(points, name, unit).sentence for name in preset.executors[1:])
+        shown = " ".join(crossover(points, name, unit).sentence for name in preset.executors[1:])
     elif preset.sweep == "workers":
         points = sweep_points(results, by="workers")
         speedups = ", ".join(f"{point.x}: {point.speedup:.2f}x" for point in points)
