@@ -9,7 +9,7 @@ import streamlit as st
 from engine.errors import InputError
 from engine.presets import PRESET_IDS, get_preset
 from ui import bench_charts
-from ui.bench_view import draw_result, result_store, run_label
+from ui.bench_view import draw_result, draw_sweep, result_store, run_label
 from ui.presentation import style_chart
 
 st.session_state.setdefault("results_imported", {})
@@ -108,8 +108,10 @@ if len(chosen) > 1:
 
 for run_id in chosen:
     record = by_id[run_id]
-    with st.expander(labels[run_id], expanded=len(chosen) == 1):
-        result = results[run_id]
+    result = results[run_id]
+    preset = get_preset(record.preset) if record.preset in PRESET_IDS else None
+    with st.container(border=True):
+        st.subheader(labels[run_id])
         host = result.host
         st.caption(
             f"{host.get('implementation', 'Python')} {host.get('python_version', '?')} at {record.executable} · "
@@ -117,4 +119,7 @@ for run_id in chosen:
             f"{host.get('usable_cpus', '?')} usable cores · kernel {result.spec.kernel}, size {result.spec.size}, "
             f"{result.spec.tasks} tasks, {result.spec.workers} workers, {result.spec.repeats} repeats."
         )
-        draw_result(result, get_preset(record.preset) if record.preset in PRESET_IDS else None, key=f"results_{run_id}")
+        if record.sweep_group and preset is not None and preset.sweep != "none":
+            st.markdown(f"**The sweep this run belongs to** ({preset.title})")
+            draw_sweep(store.load_group(record.sweep_group), preset, key=f"results_sweep_{run_id}")
+        draw_result(result, preset, key=f"results_{run_id}")

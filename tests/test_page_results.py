@@ -65,11 +65,12 @@ def test_compare_two_runs_side_by_side(store: ResultStore) -> None:
     at = AppTest.from_file(PAGE, default_timeout=30).run()
     at.multiselect(key="results_chosen").set_value([first, second]).run()
     assert not at.exception
-    assert [header.value for header in at.subheader] == ["History", "Side by side"]
+    table_columns = [f"#{first} gil_cpu - Python 3.11.7 (GIL)", f"#{second} primes - Python 3.13.0 (GIL)"]
+    assert [header.value for header in at.subheader] == ["History", "Side by side", *table_columns]
     compare = at.get("vega_lite_chart")[0].proto.spec
     assert "Chosen runs side by side" in compare and '"yOffset"' in compare
     table = at.dataframe[1].value
-    assert list(table.columns) == [f"#{first} gil_cpu - Python 3.11.7 (GIL)", f"#{second} primes - Python 3.13.0 (GIL)"]
+    assert list(table.columns) == table_columns
     assert table.loc["threads"].round(2).tolist() == [0.98, 1.67]
 
 
@@ -82,3 +83,18 @@ def test_delete_removes_only_the_chosen_runs(store: ResultStore) -> None:
     assert not at.exception
     assert [record.id for record in store.runs()] == [first]
     assert at.multiselect(key="results_chosen").value == [first]
+
+
+def test_a_run_from_a_sweep_draws_its_whole_sweep(store: ResultStore) -> None:
+    for workers in (1, 2, 3):
+        median = 1.0 / min(workers, 2)
+        store.save(
+            make_result({"sequential": 1.0, "processes": median}, workers=workers),
+            preset="scaling_workers",
+            sweep_group="g",
+        )
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception
+    assert "**The sweep this run belongs to** (Scaling with workers)" in [markdown.value for markdown in at.markdown]
+    assert "Speedup along the sweep" in at.get("vega_lite_chart")[0].proto.spec
+    assert any("parallel fraction 100%" in markdown.value for markdown in at.markdown)
