@@ -158,7 +158,11 @@ progress_panel()
 
 if job is not None and job.done.is_set():
     if job.cancelled:
-        st.warning("The run was cancelled: its worker and every process it started were stopped; nothing was saved.")
+        saved = f"runs {', '.join(f'#{run_id}' for run_id in job.run_ids)} of the sweep, finished before, were saved"
+        st.warning(
+            "The run was cancelled: its worker and every process it started were stopped; "
+            f"{saved if job.run_ids else 'nothing was saved'}."
+        )
     elif job.error:
         st.error(job.error, icon=":material/error:")
     else:
