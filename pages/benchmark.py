@@ -68,7 +68,11 @@ python_path = st.selectbox(
     format_func=lambda path: next(i.label for i in usable if i.path == path),
     help="Found on this host. A free-threaded build, where one exists, runs threads without the GIL.",
 )
-st.caption("No free-threaded build exists on this host, so free-threaded figures were not measured here.")
+free_threaded = [interpreter.label for interpreter in usable if interpreter.free_threaded_build]
+if free_threaded:
+    st.caption(f"Free-threaded builds found: {'; '.join(free_threaded)}. Their threads run without the GIL.")
+else:
+    st.caption("No free-threaded build was found on this host, so free-threaded figures were not measured here.")
 
 preset = None if choice == CUSTOM else get_preset(choice)
 if preset is not None:
