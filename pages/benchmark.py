@@ -125,6 +125,8 @@ else:
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 
+# Always present, so the polling fragment below keeps the same place in the page whatever the press said.
+run_notice = st.container()
 if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
     try:
         checked = checked_plan(plan, limits)
@@ -132,9 +134,12 @@ if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:
             st.session_state["bench_owner"], checked, plan_work(result_store(), limits, limits.max_run_s)
         )
     except InputError as error:
-        st.error(str(error), icon=":material/error:")
-    except SlotBusy as busy:
-        st.info(busy.holder.wording(), icon=":material/hourglass_top:")
+        run_notice.error(str(error), icon=":material/error:")
+    except SlotBusy:
+        # The live "in progress since" line below names the run; this says what happened to the press.
+        run_notice.warning(
+            "Your run did not start: two runs at once would spoil both measurements. Run again when it ends."
+        )
 
 job = st.session_state.get("bench_job")
 watching = (job is not None and not job.done.is_set()) or slot.holder() is not None

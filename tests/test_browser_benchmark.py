@@ -106,6 +106,7 @@ def test_two_visitors_at_once_one_runs_the_other_is_told_it_waits(browser, app_u
                     runner, waiter = visitor, pages[1 - index]
         assert runner is not None, "one of the two visitors should be running"
         expect(waiter.get_by_text(waiting_text).first).to_be_visible()
+        expect(waiter.get_by_text("Your run did not start")).to_be_visible()
         screenshot(waiter, "benchmark-waiting")
         # Both pages stay usable: the waiting visitor can still choose another preset while the run goes on.
         waiter.get_by_test_id("stSelectbox").first.click()
