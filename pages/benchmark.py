@@ -20,13 +20,16 @@ CUSTOM = "custom"
 
 st.session_state.setdefault("bench_owner", uuid.uuid4().hex)
 st.session_state.setdefault("bench_preset", PRESET_IDS[0])
+# Messages go into fixed containers: a conditional element above the polling fragment would shift it.
+address_notice = st.container()
 query_preset = st.query_params.get("preset")
 if query_preset and query_preset != st.session_state.get("bench_query_applied"):
     st.session_state["bench_query_applied"] = query_preset
     if query_preset in (*PRESET_IDS, CUSTOM):
         st.session_state["bench_preset"] = query_preset
     else:
-        st.error(str(InputError("preset", f"unknown preset {query_preset!r} in the address", ", ".join(PRESET_IDS))))
+        unknown = InputError("preset", f"unknown preset {query_preset!r} in the address", ", ".join(PRESET_IDS))
+        address_notice.error(str(unknown), icon=":material/error:")
 
 public = public_requested()
 limits = limits_for(public)
@@ -125,7 +128,6 @@ else:
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 
-# Always present, so the polling fragment below keeps the same place in the page whatever the press said.
 run_notice = st.container()
 if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
     try:
