@@ -38,6 +38,7 @@ class Holder:
     owner: str
     label: str
     since: datetime
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def wording(self) -> str:
         return f"A run is in progress since {self.since:%H:%M:%S} ({self.label}); yours can start when it ends."
@@ -85,12 +86,22 @@ class Job:
     cancelled: bool = False
 
 
+# Finished jobs kept so that a page reloaded (or a session reconnected) can find its run again by id.
+KEEP_JOBS = 16
+
+
 class RunSlot:
     """One benchmark at a time for the whole server (kept in st.cache_resource by the page)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._job: Job | None = None
+        self._recent: dict[str, Job] = {}
+
+    def job(self, run_id: str) -> Job | None:
+        """A recent job by its run id (the page keeps it in the address), or None."""
+        with self._lock:
+            return self._recent.get(run_id)
 
     def holder(self) -> Holder | None:
         """Who runs now, or None when the slot is free."""
@@ -105,6 +116,9 @@ class RunSlot:
                 raise SlotBusy(self._job.holder)
             job = Job(Holder(owner, plan.label, datetime.now().astimezone()), plan)
             self._job = job
+            self._recent[job.holder.run_id] = job
+            while len(self._recent) > KEEP_JOBS:
+                del self._recent[next(iter(self._recent))]
         threading.Thread(target=_run_job, args=(job, work), name=f"bench-{owner[:8]}", daemon=True).start()
         return job
 

@@ -18,8 +18,15 @@ from ui.bench_view import bench_interpreters, draw_result, draw_sweep, public_re
 
 CUSTOM = "custom"
 
+public = public_requested()
+limits = limits_for(public)
+slot = run_slot()
+
 st.session_state.setdefault("bench_owner", uuid.uuid4().hex)
 st.session_state.setdefault("bench_preset", PRESET_IDS[0])
+# A reloaded page (a new session) finds its run again from the address.
+if "bench_job" not in st.session_state and (found := slot.job(st.query_params.get("run", ""))) is not None:
+    st.session_state["bench_job"] = found
 # Messages go into fixed containers: a conditional element above the polling fragment would shift it.
 address_notice = st.container()
 query_preset = st.query_params.get("preset")
@@ -30,10 +37,6 @@ if query_preset and query_preset != st.session_state.get("bench_query_applied"):
     else:
         unknown = InputError("preset", f"unknown preset {query_preset!r} in the address", ", ".join(PRESET_IDS))
         address_notice.error(str(unknown), icon=":material/error:")
-
-public = public_requested()
-limits = limits_for(public)
-slot = run_slot()
 
 st.title("Benchmark")
 st.markdown(
@@ -132,9 +135,11 @@ run_notice = st.container()
 if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
     try:
         checked = checked_plan(plan, limits)
-        st.session_state["bench_job"] = slot.start(
+        started = slot.start(
             st.session_state["bench_owner"], checked, plan_work(result_store(), limits, limits.max_run_s)
         )
+        st.session_state["bench_job"] = started
+        st.query_params["run"] = started.holder.run_id
     except InputError as error:
         run_notice.error(str(error), icon=":material/error:")
     except SlotBusy:
@@ -168,6 +173,7 @@ def progress_panel() -> None:
 progress_panel()
 
 if job is not None and job.done.is_set():
+    st.subheader(f"Last run: {job.plan.label}, started {job.holder.since:%H:%M:%S}")
     if job.cancelled:
         saved = f"runs {', '.join(f'#{run_id}' for run_id in job.run_ids)} of the sweep, finished before, were saved"
         st.warning(

@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.results import BenchSpec
-from engine.slot import RunPlan
+from engine.runner import LOCAL_LIMITS
+from engine.slot import RunPlan, plan_work
 from engine.store import ResultStore
 from ui.bench_view import run_slot
 
@@ -125,3 +126,15 @@ def test_public_mode_states_its_limits_and_caps_the_form(data_dir: Path, monkeyp
     at = _page(preset="custom")
     assert "Shared deployment: runs are limited to 200 tasks, 4 workers, 5 repeats" in at.info[0].value
     assert at.number_input(key="bench_workers").max == 4
+
+
+def test_a_reloaded_page_finds_its_run_from_the_address(data_dir: Path) -> None:
+    spec = BenchSpec("noop", ("sequential", "threads"), tasks=2, repeats=1, warmups=0)
+    store = ResultStore(data_dir / "results.sqlite3")
+    job = run_slot().start("gone-session", RunPlan("custom: noop", (spec,)), plan_work(store, LOCAL_LIMITS, 60))
+    assert job.done.wait(timeout=30)
+    at = _page(run=job.holder.run_id)
+    assert not at.exception
+    assert at.session_state["bench_job"] is job
+    assert any(header.value.startswith("Last run: custom: noop") for header in at.subheader)
+    assert at.success[0].value == f"Saved as run #{job.run_ids[0]} in Results."

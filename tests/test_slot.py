@@ -149,3 +149,11 @@ def test_checked_plan_names_the_field_before_anything_starts() -> None:
     with pytest.raises(InputError, match=r"^tasks: is 500; accepted: a whole number from 1 to 200"):
         checked_plan(plan, PUBLIC_LIMITS)
     assert checked_plan(PLAN, LOCAL_LIMITS) == PLAN
+
+
+def test_a_recent_run_is_found_again_by_its_id() -> None:
+    slot = RunSlot()
+    job = slot.start("session-a", PLAN, lambda job: None)
+    assert job.done.wait(timeout=5)
+    assert slot.job(job.holder.run_id) is job
+    assert slot.job("not-a-run") is None
