@@ -280,8 +280,9 @@ def tree_dot(path: DecisionPath | None = None) -> str:
     lines = [
         "digraph decision {",
         '  graph [rankdir=TB, nodesep=0.25, ranksep=0.35, bgcolor="transparent", fontname="Helvetica"];',
-        '  node [fontname="Helvetica", fontsize=18, margin="0.2,0.1"];',
-        '  edge [fontname="Helvetica", fontsize=16];',
+        # Streamlit's renderer draws labels at its own text size: small layout sizes keep the boxes snug around it.
+        '  node [fontname="Helvetica", fontsize=10, margin="0.15,0.06"];',
+        '  edge [fontname="Helvetica", fontsize=9];',
     ]
     for question in QUESTIONS.values():
         style = ', penwidth=3, color="#0072B2"' if question.id in taken_nodes else ""
