@@ -106,13 +106,13 @@ def test_two_visitors_at_once_one_runs_the_other_is_told_it_waits(browser, app_u
                     runner, waiter = visitor, pages[1 - index]
         assert runner is not None, "one of the two visitors should be running"
         expect(waiter.get_by_text(waiting_text).first).to_be_visible()
-        expect(waiter.get_by_text("Your run did not start")).to_be_visible()
         screenshot(waiter, "benchmark-waiting")
         # Both pages stay usable: the waiting visitor can still choose another preset while the run goes on.
         waiter.get_by_test_id("stSelectbox").first.click()
         waiter.get_by_role("option", name="The GIL and CPU work").click()
         expect(waiter.get_by_role("heading", name="The GIL and CPU work")).to_be_visible()
-        expect(runner.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=RUN_TIMEOUT_MS)
+        # The run's end, whatever its outcome: this test is about sharing the slot, not about the measurement.
+        expect(runner.get_by_text("Last run: Waiting on I/O")).to_be_visible(timeout=RUN_TIMEOUT_MS)
         expect(waiter.get_by_text(waiting_text)).to_have_count(0, timeout=10_000)
         screenshot(runner, "benchmark-io-wait")
     finally:
