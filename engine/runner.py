@@ -315,7 +315,7 @@ def run_benchmark(
                 line = ""
             if exited_at is None and worker.poll() is not None:
                 exited_at = time.perf_counter()
-            if line is None or (exited_at is not None and time.perf_counter() - exited_at > EXIT_DRAIN_S):
+            if line is None:
                 finished = True
             elif line.strip():
                 try:
@@ -329,6 +329,13 @@ def run_benchmark(
                         on_progress(Progress(executor, event["phase"], event["repeat"], event["of"]))
                 elif event.get("event") in ("result", "error"):
                     outcome = event
+            # After the worker exits, orphaned pool processes may hold stdout open, so end-of-file may never
+            # come: stop once the outcome is in, or once every line already written has been read and the
+            # drain time has passed. A line is always handled before this check, never dropped.
+            if exited_at is not None and (
+                outcome is not None or (lines.empty() and time.perf_counter() - exited_at > EXIT_DRAIN_S)
+            ):
+                finished = True
             if time.perf_counter() >= next_sample:
                 cores = tuple(psutil.cpu_percent(percpu=True))
                 rss = _tree_rss(root, known)

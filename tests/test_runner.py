@@ -3,6 +3,7 @@ worker leave no process of the run behind (checked with psutil)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -97,6 +98,37 @@ def test_run_streams_progress_and_samples_the_whole_process_tree() -> None:
     assert len(entries["sequential"].cpu_percent_per_core) == psutil.cpu_count()
     # The pool's two processes are counted with the worker: memory grows when they exist.
     assert entries["processes"].peak_rss_mb > entries["sequential"].peak_rss_mb > 0
+
+
+def test_a_slow_progress_callback_never_loses_the_result() -> None:
+    # The worker finishes and exits while the callback still digests earlier events: every line it wrote,
+    # the result last, must still be read, however long after its exit that happens.
+    spec = BenchSpec("noop", ("sequential", "threads"), workers=2, tasks=2, size=1, repeats=2, warmups=0)
+    worker_done = threading.Event()
+
+    def slow_callback(progress: Progress) -> None:
+        if progress.phase == "startup":
+            worker_done.wait(timeout=10)
+        time.sleep(0.3)
+
+    def mark_when_worker_exits() -> None:
+        deadline = time.monotonic() + 10
+        workers: list[psutil.Process] = []
+        while time.monotonic() < deadline and not worker_done.is_set():
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.Error):
+                    if child not in workers and "engine.worker" in " ".join(child.cmdline()):
+                        workers.append(child)
+            with contextlib.suppress(psutil.Error):
+                if workers and workers[0].status() == psutil.STATUS_ZOMBIE:
+                    break
+            time.sleep(0.02)
+        worker_done.set()
+
+    watcher = threading.Thread(target=mark_when_worker_exits, daemon=True)
+    watcher.start()
+    result = run_benchmark(spec, on_progress=slow_callback)
+    assert [entry.name for entry in result.executors] == ["sequential", "threads"]
 
 
 @pytest.mark.timeout(60)
