@@ -1,6 +1,6 @@
 """Concurrency Lab's entry point: `streamlit run app.py`.
 
-Registers the pages (st.navigation turns off pages/ auto-discovery), draws the
+Registers the pages of app_pages/ with st.navigation, draws the
 sidebar host badge and the presentation-mode toggle, then runs the chosen page.
 """
 
@@ -12,13 +12,13 @@ from ui.host_badge import host_badge
 st.set_page_config(page_title="Concurrency Lab", page_icon=":material/speed:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
-    st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
-    st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:", url_path="recommend"),
-    st.Page("pages/benchmark.py", title="Benchmark", icon=":material/speed:", url_path="benchmark"),
-    st.Page("pages/results.py", title="Results", icon=":material/history:", url_path="results"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+    st.Page("app_pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
+    st.Page("app_pages/recommend.py", title="Recommend", icon=":material/recommend:", url_path="recommend"),
+    st.Page("app_pages/benchmark.py", title="Benchmark", icon=":material/speed:", url_path="benchmark"),
+    st.Page("app_pages/results.py", title="Results", icon=":material/history:", url_path="results"),
     st.Page(
-        "pages/whats_new.py", title="What's new in 3.13/3.14", icon=":material/new_releases:", url_path="whats-new"
+        "app_pages/whats_new.py", title="What's new in 3.13/3.14", icon=":material/new_releases:", url_path="whats-new"
     ),
 ]
 

@@ -46,10 +46,6 @@ def _run_processes(server: psutil.Process) -> list[psutil.Process]:
 
 
 def _open_benchmark(page: Page, preset: str = "gil_cpu") -> None:
-    # The first request of a fresh server to a page's own URL runs that file alone (pages/ auto-discovery);
-    # the app's navigation takes over once app.py has run, so open the app first.
-    page.goto("/")
-    wait_for_app(page)
     page.goto(f"/benchmark?preset={preset}")
     wait_for_app(page)
     expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()

@@ -13,12 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 def open_recommend(page):
-    # Streamlit 1.67 runs a fresh server's first session in pages/-folder mode (app.py skipped) unless that
-    # session starts at the root, so arrive at Home first, as a visitor would, then go to the page.
-    page.goto("/")
-    wait_for_app(page, timeout_ms=120_000)  # Home's first visit probes every interpreter on the host
     page.goto("/recommend")
-    wait_for_app(page)
+    wait_for_app(page, timeout_ms=120_000)
     expect(page.get_by_role("switch", name="Presentation mode")).to_be_visible()
 
 

@@ -18,8 +18,6 @@ SAMPLE = Path(__file__).parent / "data" / "sample_result.json"
 
 
 def _open_results(page, url: str) -> None:
-    page.goto(url)
-    wait_for_app(page)
     page.goto(f"{url}/results")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()

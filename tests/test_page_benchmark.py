@@ -14,7 +14,7 @@ from engine.slot import RunPlan, plan_work
 from engine.store import ResultStore
 from ui.bench_view import run_slot
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "benchmark.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "benchmark.py")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from engine.presets import presets
 from engine.scenarios import BUILTIN_BANK, builtin_bank
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "quiz.py")
+PAGE = str(ROOT / "app_pages" / "quiz.py")
 TIMEOUT_S = 30
 
 

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from engine import probe
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "recommend.py")
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "app_pages" / "recommend.py")
 SUBMIT = "FormSubmitter:rec_form-Recommend"
 
 
@@ -62,11 +63,15 @@ def test_helper_questions_fill_in_the_workload_type(app: AppTest) -> None:
     assert app.selectbox(key="rec_workload").value == "cpu_parallel_isolated"
 
 
-def test_benchmark_button_is_disabled_without_the_benchmark_page(app: AppTest) -> None:
-    app.button(key=SUBMIT).click().run()
-    button = app.button(key="rec_open_bench")
-    assert button.disabled
-    assert "preset" in button.label
+def test_benchmark_button_opens_the_benchmark_page_with_the_matching_preset() -> None:
+    whole_app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    whole_app.switch_page("app_pages/recommend.py").run()
+    whole_app.selectbox(key="rec_workload").set_value("io_bound")
+    whole_app.button(key=SUBMIT).click().run()
+    whole_app.button(key="rec_open_bench").click().run()
+    assert not whole_app.exception
+    assert [title.value for title in whole_app.title] == ["Benchmark"]
+    assert whole_app.subheader[0].value == "Waiting on I/O"
 
 
 def test_worker_memory_and_beyond_one_machine_start_unsaid(app: AppTest) -> None:

@@ -12,7 +12,7 @@ from engine.store import ResultStore
 from tests.bench_fakes import make_result
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "results.py")
+PAGE = str(ROOT / "app_pages" / "results.py")
 SAMPLE = ROOT / "tests" / "data" / "sample_result.json"
 
 

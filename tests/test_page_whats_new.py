@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine import whats_new
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "whats_new.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "whats_new.py")
 
 
 def test_page_shows_every_change_with_its_source_and_the_live_table():

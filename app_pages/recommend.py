@@ -13,7 +13,6 @@ from engine.recommend import (
     classify_workload,
     recommend,
 )
-from ui import nav
 from ui.recommend_view import TRI_STATE, draw_answer
 
 host = current_host()
@@ -114,10 +113,5 @@ answer = st.session_state["rec_answer"]
 if answer is not None:
     draw_answer(answer)
     st.subheader("Prove it here")
-    if nav.has_page("benchmark"):
-        if st.button(f"Open the benchmark page with the `{answer.preset}` preset", key="rec_open_bench"):
-            st.session_state["bench_preset"] = answer.preset
-            st.switch_page("pages/benchmark.py")
-    else:
-        st.button(f"Open the benchmark page with the `{answer.preset}` preset", disabled=True, key="rec_open_bench")
-        st.caption("The benchmark page is not in this app yet.")
+    if st.button(f"Open the benchmark page with the `{answer.preset}` preset", key="rec_open_bench"):
+        st.switch_page("app_pages/benchmark.py", query_params={"preset": answer.preset})
