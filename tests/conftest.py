@@ -101,6 +101,12 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the main thread for as
+    long as the browser is open, and in-process tests that call asyncio.run() cannot run beside it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lab-data")
