@@ -217,10 +217,7 @@ elif st.session_state.quiz_position < len(order):
             answer = scenario.kind if mode == "classify" else scenario.best
             st.markdown(f"## Answer: {quiz.answer_title(answer)}")
             st.markdown(f"### {scenario.explanation}")
-            tempting = [
-                (wrong, why) for wrong, why in scenario.feedback if (wrong in WORKLOAD_TITLES) == (mode == "classify")
-            ]
-            for wrong, why in tempting:
+            for wrong, why in quiz.tempting_answers(scenario, mode):
                 st.markdown(f"**Not {quiz.answer_title(wrong)}:** {why}")
             st.button("Next scenario", key="quiz_next", type="primary", on_click=advance)
     else:

@@ -84,6 +84,12 @@ def choices(mode: str) -> tuple[str, ...]:
     raise InputError("mode", f"{mode!r} has no fixed choices", "classify, approach")
 
 
+def tempting_answers(scenario: Scenario, mode: str) -> tuple[tuple[str, str], ...]:
+    """The scenario's tempting wrong answers for this mode, each with why it is wrong (kinds or approaches)."""
+    offered = set(choices(mode))
+    return tuple((wrong, why) for wrong, why in scenario.feedback if wrong in offered)
+
+
 def answer_title(answer: str) -> str:
     """The human title of a kind or approach id."""
     return WORKLOAD_TITLES.get(answer) or APPROACH_TITLES.get(answer) or answer

@@ -154,3 +154,12 @@ def test_measured_speedups_leave_out_the_baseline():
 
     result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5})
     assert quiz.measured_speedups(get_preset("gil_cpu"), result) == pytest.approx({"threads": 1.0, "processes": 2.0})
+
+
+def test_tempting_answers_are_those_of_the_mode(bank):
+    scenario = next(s for s in bank if any(wrong in quiz.choices("classify") for wrong, _ in s.feedback))
+    kinds = quiz.tempting_answers(scenario, "classify")
+    approaches = quiz.tempting_answers(scenario, "approach")
+    assert kinds and all(wrong in quiz.choices("classify") for wrong, _ in kinds)
+    assert all(wrong in quiz.choices("approach") for wrong, _ in approaches)
+    assert len(kinds) + len(approaches) == len(scenario.feedback)
