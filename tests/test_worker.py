@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine import worker
-from engine.results import BenchResult, BenchSpec
+from engine.results import EXECUTORS, BenchResult, BenchSpec
 from engine.runner import worker_command
 from kernels import Kernel
 
@@ -26,15 +26,6 @@ OTHER_PYTHONS = {
     "3.13": Path.home() / ".pyenv/versions/3.13.0/bin/python3",
     "3.14": Path("/opt/python3.14/root/usr/bin/python3.14"),
 }
-ALL_EXECUTORS = [
-    "sequential",
-    "threads",
-    "processes",
-    "asyncio",
-    "asyncio_threads",
-    "asyncio_processes",
-    "interpreters",
-]
 
 
 def _run_worker(python: str, payload: str) -> tuple[int, list[dict]]:
@@ -45,7 +36,7 @@ def _run_worker(python: str, payload: str) -> tuple[int, list[dict]]:
 
 
 def _small_spec(**changes: object) -> dict:
-    spec = {"kernel": "primes", "executors": ALL_EXECUTORS, "tasks": 4, "size": 2000, "repeats": 1, "warmups": 0}
+    spec = {"kernel": "primes", "executors": list(EXECUTORS), "tasks": 4, "size": 2000, "repeats": 1, "warmups": 0}
     spec.update(changes)
     return spec
 
