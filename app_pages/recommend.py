@@ -1,5 +1,7 @@
 """Recommend: describe a workload, get an approach with its reasoning, numbers, template and guide."""
 
+import uuid
+
 import streamlit as st
 
 from engine import framework
@@ -13,6 +15,7 @@ from engine.recommend import (
     classify_workload,
     recommend,
 )
+from ui.calibration_view import calibration_panel
 from ui.recommend_view import TRI_STATE, draw_answer
 
 host = current_host()
@@ -20,7 +23,8 @@ st.session_state.setdefault("rec_workload", "hybrid")
 st.session_state.setdefault("rec_cores", host.usable_cpus)
 # Half of what is free now: a budget that leaves room for the rest of the machine.
 st.session_state.setdefault("rec_memory", float(max(int(host.memory_available_mb // 2), 1)))
-st.session_state.setdefault("rec_answer", None)
+st.session_state.setdefault("rec_profile", None)
+st.session_state.setdefault("rec_owner", uuid.uuid4().hex)
 
 st.title("Get a recommendation")
 st.markdown(
@@ -87,7 +91,7 @@ with st.form("rec_form"):
 if submitted:
     state = st.session_state
     try:
-        profile = WorkloadProfile.from_mapping(
+        state["rec_profile"] = WorkloadProfile.from_mapping(
             {
                 "workload": state["rec_workload"],
                 "latency_ms": state["rec_latency"],
@@ -104,14 +108,22 @@ if submitted:
                 "beyond_one_machine": TRI_STATE[state["rec_beyond"]],
             }
         )
-        state["rec_answer"] = recommend(profile, current=state["rec_current"])
     except InputError as error:
-        state["rec_answer"] = None
+        state["rec_profile"] = None
         st.error(str(error), icon=":material/error:")
 
-answer = st.session_state["rec_answer"]
-if answer is not None:
-    draw_answer(answer)
-    st.subheader("Prove it here")
-    if st.button(f"Open the benchmark page with the `{answer.preset}` preset", key="rec_open_bench"):
-        st.switch_page("app_pages/benchmark.py", query_params={"preset": answer.preset})
+calibration_panel(st.session_state["rec_owner"])
+
+profile = st.session_state["rec_profile"]
+if profile is not None:
+    # Answered on every run, so a calibration measured a moment ago feeds the estimates at once.
+    try:
+        answer = recommend(profile, current=st.session_state["rec_current"])
+    except InputError as error:
+        answer = None
+        st.error(str(error), icon=":material/error:")
+    if answer is not None:
+        draw_answer(answer)
+        st.subheader("Prove it here")
+        if st.button(f"Open the benchmark page with the `{answer.preset}` preset", key="rec_open_bench"):
+            st.switch_page("app_pages/benchmark.py", query_params={"preset": answer.preset})

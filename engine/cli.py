@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "host": "engine.host_cli",
     "recommend": "engine.recommend_cli",
     "bench": "engine.bench_cli",
+    "calibrate": "engine.calibrate_cli",
     "scenarios": "engine.scenarios_cli",
     "quiz": "engine.quiz_cli",
 }

@@ -99,3 +99,16 @@ def test_outgrowing_one_machine_on_the_page_gives_distributed(app: AppTest) -> N
     assert not app.exception
     assert "`distributed`" in app.success[0].value
     assert any("Beyond one machine? Yes" in markdown.value for markdown in app.markdown)
+
+
+def test_measuring_the_host_feeds_its_own_figures_into_the_estimates(app: AppTest) -> None:
+    app.selectbox(key="rec_workload").set_value("cpu_parallel_isolated")
+    app.button(key=SUBMIT).click().run()
+    assert app.expander[-1].label.startswith("This host is not calibrated")
+    before = " ".join(caption.value for caption in app.caption)
+    assert "FACTS.md" in before and "measured on this host" not in before
+    app.button(key="rec_calibrate").click().run(timeout=120)
+    assert not app.exception
+    assert any(expander.label == "This host's measured costs" for expander in app.expander)
+    after = " ".join(caption.value for caption in app.caption)
+    assert "measured on this host" in after
