@@ -40,8 +40,9 @@ if query_preset and query_preset != st.session_state.get("bench_query_applied"):
 
 st.title("Benchmark")
 st.markdown(
-    "Prove a choice on this host's own cores: every run happens in a separate worker process, the sequential "
-    "baseline first, then each approach on the same tasks. Speedup = baseline median / approach median."
+    "Prove a choice on this host's own cores: every run happens in a separate worker process, where the "
+    "sequential baseline and each approach run the same tasks, their repeats taken in turn so a change in the "
+    "machine's load touches them all alike. Speedup = baseline median / approach median."
 )
 if public:
     st.info(
