@@ -261,7 +261,7 @@ else:
         st.metric("Score", f"{score.credit:g} / {score.questions}", f"{score.percent:.0f}%", delta_color="off")
         table = quiz_view.topic_table(quiz.topic_scores(grades))
         chart_col, table_col = st.columns([3, 2])
-        chart_col.altair_chart(quiz_view.topic_chart(table), use_container_width=True)
+        chart_col.altair_chart(quiz_view.topic_chart(table), width="stretch")
         table_col.dataframe(
             table, hide_index=True, column_config={"Score %": st.column_config.NumberColumn(format="%.0f%%")}
         )
