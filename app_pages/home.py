@@ -7,6 +7,7 @@ from engine import framework
 from engine.host import capabilities
 from ui import nav
 from ui.host_badge import host
+from ui.presentation import presenting
 
 st.title("Concurrency Lab")
 st.markdown(
@@ -47,7 +48,15 @@ table = pd.DataFrame(
         for row in framework.DECISION_TABLE
     ]
 )
-st.table(table.set_index("Workload"))
+if presenting():
+    # Five wide columns do not fit a projector's large type: one card per row reads from the back of the room.
+    for row in framework.DECISION_TABLE:
+        with st.container(border=True):
+            st.markdown(f"#### {framework.WORKLOAD_TITLES[row.kind]} → {framework.APPROACH_TITLES[row.approach]}")
+            st.markdown(f"{row.nature} {row.why}")
+            st.caption(f"3.13 / 3.14: {row.notes_314}")
+else:
+    st.table(table.set_index("Workload"))
 
 st.header("The decision tree")
 st.caption("Answer from the top; each leaf is a row of the table above.")

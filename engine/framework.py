@@ -281,7 +281,7 @@ def tree_dot(path: DecisionPath | None = None) -> str:
         "digraph decision {",
         '  graph [rankdir=TB, nodesep=0.25, ranksep=0.35, bgcolor="transparent", fontname="Helvetica"];',
         # Streamlit's renderer draws labels at its own text size: small layout sizes keep the boxes snug around it.
-        '  node [fontname="Helvetica", fontsize=10, margin="0.15,0.06"];',
+        '  node [fontname="Helvetica", fontsize=10, margin="0.25,0.08"];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
     for question in QUESTIONS.values():

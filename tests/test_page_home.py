@@ -49,3 +49,12 @@ def test_present_query_parameter_turns_presentation_on():
     app = run_app(present="1")
     assert app.sidebar.toggle(key="present").value is True
     assert any("font-size: 22px" in markdown.value for markdown in app.markdown)
+
+
+def test_presentation_mode_shows_the_decision_table_as_one_card_per_row():
+    app = run_app(present="1")
+    cards = [m.value for m in app.markdown if m.value.startswith("#### ")]
+    assert cards == [
+        f"#### {framework.WORKLOAD_TITLES[row.kind]} → {framework.APPROACH_TITLES[row.approach]}"
+        for row in framework.DECISION_TABLE
+    ]

@@ -16,6 +16,8 @@ _LARGE_TEXT_CSS = """
 html { font-size: 22px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
 [data-testid="stDataFrame"], [data-testid="stTable"] { font-size: 1.1rem; }
+/* Diagrams drawn at their natural size stay small: let them fill the width. */
+[data-testid="stGraphVizChart"] svg { width: 100% !important; height: auto !important; }
 </style>
 """
 
