@@ -48,3 +48,28 @@ def test_an_imported_run_survives_a_server_restart(browser, tmp_path: Path, scre
     finally:
         stop_server(server)
         context.close()
+
+
+def test_a_run_made_on_the_benchmark_page_survives_a_server_restart(browser, tmp_path: Path, screenshot) -> None:
+    data_dir = tmp_path / "lab-data"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    url, server = start_server(data_dir, tmp_path / "first.log")
+    try:
+        page.goto(f"{url}/benchmark?preset=io_wait")
+        wait_for_app(page)
+        page.get_by_role("button", name="Run", exact=True).click()
+        expect(page.get_by_text("Saved as run #1 in Results.")).to_be_visible(timeout=60_000)
+    finally:
+        stop_server(server)
+
+    url, server = start_server(data_dir, tmp_path / "second.log")
+    try:
+        _open_results(page, url)
+        history = page.get_by_test_id("stDataFrame").first
+        expect(history).to_be_visible()
+        expect(page.get_by_text("No saved runs yet")).to_have_count(0)
+        screenshot(page, "results-after-restart-own-run")
+    finally:
+        stop_server(server)
+        context.close()

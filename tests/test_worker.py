@@ -157,3 +157,11 @@ def test_result_round_trips_through_json() -> None:
     result = worker.run_bench(spec, emit=_quiet)
     assert BenchResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
     assert all(entry.correct for entry in result.executors)
+
+
+@pytest.mark.parametrize(("kernel", "size", "warned"), [("primes", 200, True), ("sleep_io", 1, False)])
+def test_more_workers_than_cores_is_a_warning_for_cpu_work_only(kernel: str, size: int, warned: bool) -> None:
+    workers = worker.probe.usable_cpus() + 2
+    spec = BenchSpec(kernel, ("sequential", "threads"), workers=workers, tasks=2, size=size, repeats=1, warmups=0)
+    result = worker.run_bench(spec, emit=_quiet)
+    assert any(f"{workers} workers on" in warning for warning in result.warnings) is warned
