@@ -31,8 +31,7 @@ APPROACH_EXECUTOR: dict[str, str] = {
 }
 
 # The stand-in work for each kind of workload, to be replaced by the user's own.
-_WORK: dict[str, str] = {
-    "cpu": '''def fetch_blocking(item):
+_NO_FETCH = '''def fetch_blocking(item):
     """The I/O part, blocking. This workload has none: the item is the data."""
     return item
 
@@ -40,58 +39,48 @@ _WORK: dict[str, str] = {
 async def fetch(item):
     """The I/O part, async. This workload has none."""
     return item
+'''
+_WAIT_FETCH = '''def fetch_blocking(item):
+    """The I/O part, blocking: a wait stands in for a request. Replace with your call."""
+    time.sleep(WAIT_S)
+    return item
 
+
+async def fetch(item):
+    """The I/O part, async: the same wait without blocking the loop. Replace with your async call."""
+    await asyncio.sleep(WAIT_S)
+    return item
+'''
+_PRIMES = """
+    limit = SIZE + data
+    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))"""
+_WORK: dict[str, str] = {
+    "cpu": _NO_FETCH
+    + '''
 
 def compute(data):
-    """The CPU part: count primes below a limit, in pure Python. Replace with your function."""
-    limit = SIZE + data
-    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))''',
-    "c": '''def fetch_blocking(item):
-    """The I/O part, blocking. This workload has none: the item is the data."""
-    return item
-
-
-async def fetch(item):
-    """The I/O part, async. This workload has none."""
-    return item
-
+    """The CPU part: count primes below a limit, in pure Python. Replace with your function."""'''
+    + _PRIMES,
+    "c": _NO_FETCH
+    + '''
 
 def compute(data):
     """The CPU part, in C code that releases the GIL: sha256 of a large buffer. Replace with yours."""
     import hashlib
 
     return hashlib.sha256(bytes([data % 256]) * (SIZE * 1024)).hexdigest()''',
-    "io": '''def fetch_blocking(item):
-    """The I/O part, blocking: a wait stands in for a request. Replace with your call."""
-    time.sleep(WAIT_S)
-    return item
-
-
-async def fetch(item):
-    """The I/O part, async: the same wait without blocking the loop. Replace with your async call."""
-    await asyncio.sleep(WAIT_S)
-    return item
-
+    "io": _WAIT_FETCH
+    + '''
 
 def compute(data):
     """The CPU part: this workload has almost none."""
     return data * 2''',
-    "hybrid": '''def fetch_blocking(item):
-    """The I/O part, blocking: a wait stands in for a request. Replace with your call."""
-    time.sleep(WAIT_S)
-    return item
-
-
-async def fetch(item):
-    """The I/O part, async: the same wait without blocking the loop. Replace with your async call."""
-    await asyncio.sleep(WAIT_S)
-    return item
-
+    "hybrid": _WAIT_FETCH
+    + '''
 
 def compute(data):
-    """The CPU part: count primes below a limit, in pure Python. Replace with your parsing or scoring."""
-    limit = SIZE + data
-    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))''',
+    """The CPU part: count primes below a limit, in pure Python. Replace with your parsing or scoring."""'''
+    + _PRIMES,
 }
 
 _SCRIPT = Template('''"""Benchmark template from Concurrency Lab: $title against its alternatives.
