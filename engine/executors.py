@@ -110,6 +110,7 @@ class Session:
         self.work = work
         self.workers = workers
         self.start_method = start_method
+        self.pool: concurrent.futures.Executor | None = None  # the executors that have one start it in start()
 
     def start(self) -> float:
         return 0.0
@@ -118,7 +119,9 @@ class Session:
         raise NotImplementedError
 
     def close(self) -> None:
-        return None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def __enter__(self) -> Session:
         return self
@@ -192,7 +195,6 @@ class PoolSession(Session):
         super().__init__(work, workers, start_method)
         self.name = name
         self.worker_kind = {"threads": "thread", "processes": "process", "interpreters": "interpreter"}[name]
-        self.pool: concurrent.futures.Executor | None = None
 
     def start(self) -> float:
         started = time.perf_counter()
@@ -215,11 +217,6 @@ class PoolSession(Session):
             raise _unwrap_broken(error) from error
         return self._collect(started, outcomes)
 
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
 
 class AsyncioSession(Session):
     """asyncio, asyncio_threads, asyncio_processes: every task a coroutine on one event loop.
@@ -234,7 +231,6 @@ class AsyncioSession(Session):
         self.pool_name = {"asyncio": None, "asyncio_threads": "threads", "asyncio_processes": "processes"}[name]
         self.worker_kind = "process" if self.pool_name == "processes" else "thread"
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.pool: concurrent.futures.Executor | None = None
 
     def start(self) -> float:
         started = time.perf_counter()
@@ -278,9 +274,7 @@ class AsyncioSession(Session):
         return self._collect(started, outcomes)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        super().close()
         if self.loop is not None:
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
