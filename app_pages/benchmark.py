@@ -1,6 +1,6 @@
 """The benchmark runner: pick a preset (or build a custom run), run it in a worker, read the charts.
 
-Other pages link here with st.session_state["bench_preset"] = id (or ?preset=id). The run happens in a
+Other pages link here with ?preset=id in the address. The run happens in a
 background thread that holds the server's one-run slot; a fragment polls it for the progress bar and cancel.
 """
 

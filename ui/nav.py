@@ -14,10 +14,6 @@ def register(pages: list[StreamlitPage]) -> None:
     _PAGES_BY_URL.update({page.url_path: page for page in pages})
 
 
-def has_page(url_path: str) -> bool:
-    return url_path in _PAGES_BY_URL
-
-
 def page_link(url_path: str, label: str, icon: str | None = None) -> None:
     """A link to a registered page; nothing when the app does not have that page."""
     if url_path in _PAGES_BY_URL:
