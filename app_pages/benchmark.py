@@ -149,13 +149,25 @@ if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:
             "Your run did not start: two runs at once would spoil both measurements. Run again when it ends."
         )
 
-job = st.session_state.get("bench_job")
-watching = (job is not None and not job.done.is_set()) or slot.holder() is not None
+
+def slot_state() -> tuple[bool, str | None]:
+    """What the page is drawn for: whether this session's run is going, and which run holds the slot."""
+    job = st.session_state.get("bench_job")
+    holder = slot.holder()
+    return job is not None and not job.done.is_set(), None if holder is None else holder.run_id
 
 
-@st.fragment(run_every=0.5 if watching else None)
-def progress_panel() -> None:
-    """The run's progress and cancel button; another visitor's run is named with its start time."""
+drawn_for = slot_state()
+
+
+@st.fragment(run_every=0.5 if drawn_for != (False, None) else None)
+def progress_panel(drawn_for: tuple[bool, str | None]) -> None:
+    """The run's progress and cancel button; another visitor's run is named with its start time.
+
+    Polls while a run holds the slot; when that changes (a run ended, or another began), the page is redrawn once.
+    """
+    if slot_state() != drawn_for:
+        st.rerun(scope="app")
     job = st.session_state.get("bench_job")
     if job is not None and not job.done.is_set():
         st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
@@ -166,13 +178,11 @@ def progress_panel() -> None:
     holder = slot.holder()
     if holder is not None:
         st.info(holder.wording(), icon=":material/hourglass_top:")
-    if watching:
-        # The state this page was drawn for has changed (a run ended): redraw the whole page once.
-        st.rerun(scope="app")
 
 
-progress_panel()
+progress_panel(drawn_for)
 
+job = st.session_state.get("bench_job")
 if job is not None and job.done.is_set():
     st.subheader(f"Last run: {job.plan.label}, started {job.holder.since:%H:%M:%S}")
     if job.cancelled:
