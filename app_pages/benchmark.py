@@ -8,11 +8,11 @@ import uuid
 
 import streamlit as st
 
+from engine.bench.presets import PRESET_IDS, get_preset, presets
+from engine.bench.results import EXECUTORS, START_METHODS, BenchSpec
+from engine.bench.runner import max_size
+from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
 from engine.errors import InputError
-from engine.presets import PRESET_IDS, get_preset, presets
-from engine.results import EXECUTORS, START_METHODS, BenchSpec
-from engine.runner import max_size
-from engine.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
 from kernels import REGISTRY
 from ui.bench_view import bench_interpreters, draw_result, draw_sweep, public_requested, result_store, run_slot
 

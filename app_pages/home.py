@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from engine import framework
 from engine.host import capabilities
+from engine.lesson import framework
 from ui import nav
 from ui.host_badge import host
 from ui.presentation import presenting

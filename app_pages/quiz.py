@@ -8,12 +8,12 @@ import uuid
 
 import streamlit as st
 
-from engine import quiz
+from engine.bench.presets import presets
+from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
 from engine.errors import InputError
-from engine.framework import APPROACH_TITLES, WORKLOAD_TITLES
-from engine.presets import presets
-from engine.scenarios import DIFFICULTIES, SCENARIOS_ENV, all_tags, available_banks
-from engine.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
+from engine.lesson import quiz
+from engine.lesson.framework import APPROACH_TITLES, WORKLOAD_TITLES
+from engine.lesson.scenarios import DIFFICULTIES, SCENARIOS_ENV, all_tags, available_banks
 from ui import quiz_view
 from ui.bench_view import draw_result, public_requested, result_store, run_slot
 from ui.presentation import presenting
@@ -37,7 +37,7 @@ st.markdown(
 
 with st.expander("Question bank", expanded=False):
     st.markdown(
-        f"Upload your own bank (TOML or JSON, the format of `engine/data/scenarios.toml`), or point "
+        f"Upload your own bank (TOML or JSON, the format of `engine/lesson/data/scenarios.toml`), or point "
         f"`{SCENARIOS_ENV}` at a file. Check it first with `python -m engine scenarios check FILE`."
     )
     uploaded = st.file_uploader("Your bank", type=["toml", "json"], key="quiz_upload")

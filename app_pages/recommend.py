@@ -4,10 +4,10 @@ import uuid
 
 import streamlit as st
 
-from engine import framework
 from engine.errors import InputError
 from engine.host import current_host
-from engine.recommend import (
+from engine.lesson import framework
+from engine.lesson.recommend import (
     CURRENT_APPROACHES,
     PYTHON_BUILDS,
     WAIT_SHARES,

@@ -1,13 +1,13 @@
 """Saved results: the history of runs, compare chosen runs side by side, delete, export and import.
 
-Everything here reads or writes engine.store; an import is checked in full before anything is saved.
+Everything here reads or writes engine.bench.store; an import is checked in full before anything is saved.
 """
 
 import pandas as pd
 import streamlit as st
 
+from engine.bench.presets import PRESET_IDS, get_preset
 from engine.errors import InputError
-from engine.presets import PRESET_IDS, get_preset
 from ui import bench_charts
 from ui.bench_view import draw_result, draw_sweep, result_store, run_label
 from ui.presentation import style_chart

@@ -4,7 +4,7 @@ what this host's interpreters show."""
 import pandas as pd
 import streamlit as st
 
-from engine import whats_new
+from engine.lesson import whats_new
 from ui.host_badge import interpreters
 
 VERDICT_LABEL = {"true": "True", "partly": "Partly true", "false": "False", "not found": "Not found"}

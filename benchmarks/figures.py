@@ -2,7 +2,7 @@
 
     /opt/labvenv/bin/python benchmarks/figures.py
 
-Every figure is a real run through engine.runner (worker process, warm-ups, repeats, medians); the
+Every figure is a real run through engine.bench.runner (worker process, warm-ups, repeats, medians); the
 targets are the issue's. This script only measures and reports: it never fails a build on a number.
 """
 
@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 import pyperf  # noqa: E402 - after the project root is on sys.path, like the imports below
 
-from engine.probe import interpreter_facts  # noqa: E402
-from engine.results import BenchResult, BenchSpec  # noqa: E402
-from engine.runner import run_benchmark, worker_command  # noqa: E402
+from engine.bench.probe import interpreter_facts  # noqa: E402
+from engine.bench.results import BenchResult, BenchSpec  # noqa: E402
+from engine.bench.runner import run_benchmark, worker_command  # noqa: E402
 from kernels import REGISTRY  # noqa: E402
 
 PYTHON_314 = Path("/opt/python3.14/root/usr/bin/python3.14")

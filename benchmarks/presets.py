@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.presets import PRESET_IDS, get_preset, judge
-from engine.runner import run_benchmark
-from engine.sweeps import crossover, fit_amdahl, sweep_points
+from engine.bench.presets import PRESET_IDS, get_preset, judge
+from engine.bench.runner import run_benchmark
+from engine.bench.sweeps import crossover, fit_amdahl, sweep_points
 from kernels import get_kernel
 
 

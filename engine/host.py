@@ -22,7 +22,7 @@ from typing import Any
 
 import psutil
 
-from engine import probe
+from engine.bench import probe
 
 LAB_PYTHONS_ENV = "LAB_PYTHONS"
 PROBE_TIMEOUT_S = 10.0
@@ -145,7 +145,7 @@ def candidate_paths(environ: dict[str, str] | None = None) -> list[tuple[str, st
 
 
 def probe_interpreter(path: str, source: str, timeout_s: float = PROBE_TIMEOUT_S) -> Interpreter:
-    """Run engine/probe.py under `path` in isolated mode; a failure becomes the reason."""
+    """Run engine/bench/probe.py under `path` in isolated mode; a failure becomes the reason."""
     probe_source = Path(probe.__file__).read_text()
     try:
         completed = subprocess.run(

@@ -1,11 +1,11 @@
 """Hand-built BenchResult values for the benchmark page's unit tests (no worker process needed).
 
-Medians are given per executor; speedups and bands follow from them exactly as engine.measure computes them.
+Medians are given per executor; speedups and bands follow from them exactly as engine.bench.measure computes them.
 """
 
 from __future__ import annotations
 
-from engine.results import BenchResult, BenchSpec, ExecutorResult, Sample, Span, speedup_band
+from engine.bench.results import BenchResult, BenchSpec, ExecutorResult, Sample, Span, speedup_band
 
 
 def make_result(

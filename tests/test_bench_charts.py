@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from engine.sweeps import fit_amdahl, sweep_points
+from engine.bench.sweeps import fit_amdahl, sweep_points
 from tests.bench_fakes import make_result
 from ui import bench_charts
 

@@ -14,7 +14,7 @@ import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from engine.results import band_wording, speedup_band
+from engine.bench.results import band_wording, speedup_band
 from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def _run_processes(server: psutil.Process) -> list[psutil.Process]:
     found = []
     for child in server.children(recursive=True):
         try:
-            if "engine.worker" in " ".join(child.cmdline()):
+            if "engine.bench.worker" in " ".join(child.cmdline()):
                 found += [child, *child.children(recursive=True)]
         except psutil.NoSuchProcess:
             continue

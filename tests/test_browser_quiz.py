@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from engine import quiz
-from engine.scenarios import builtin_bank
+from engine.lesson import quiz
+from engine.lesson.scenarios import builtin_bank
 from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.calibrate import CALIBRATION_FILE, Calibration, calibrate, load_calibration, measure_rss_mb
+from engine.bench.calibrate import CALIBRATION_FILE, Calibration, calibrate, load_calibration, measure_rss_mb
 from engine.errors import InputError
 
 

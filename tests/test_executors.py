@@ -10,10 +10,10 @@ import signal
 
 import pytest
 
-from engine import probe
+from engine.bench import probe
+from engine.bench.executors import PoolProcessDied, Work, available_executors, open_session
+from engine.bench.results import EXECUTORS
 from engine.errors import InputError
-from engine.executors import PoolProcessDied, Work, available_executors, open_session
-from engine.results import EXECUTORS
 from kernels import cpu, hybrid, io
 
 AVAILABLE = [name for name, reason in available_executors(probe.interpreter_facts()).items() if reason is None]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from engine import framework
 from engine.errors import InputError
+from engine.lesson import framework
 
 
 def test_table_has_one_row_per_workload_kind_with_known_approaches():

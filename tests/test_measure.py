@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.executors import RepeatRun, Session, Work
-from engine.measure import NOISY_SPREAD, Measurement, band_for, checksum, measure_all, speedup, summarize
+from engine.bench.executors import RepeatRun, Session, Work
+from engine.bench.measure import NOISY_SPREAD, Measurement, band_for, checksum, measure_all, speedup, summarize
 from kernels import cpu
 
 

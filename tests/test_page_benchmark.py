@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.results import BenchSpec
-from engine.runner import LOCAL_LIMITS
-from engine.slot import RunPlan, plan_work
-from engine.store import ResultStore
+from engine.bench.results import BenchSpec
+from engine.bench.runner import LOCAL_LIMITS
+from engine.bench.slot import RunPlan, plan_work
+from engine.bench.store import ResultStore
 from ui.bench_view import run_slot
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "benchmark.py")

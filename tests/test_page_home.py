@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from engine import framework
+from engine.lesson import framework
 
 
 def run_app(**query: str) -> AppTest:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import quiz
-from engine.presets import presets
-from engine.scenarios import BUILTIN_BANK, builtin_bank
+from engine.bench.presets import presets
+from engine.lesson import quiz
+from engine.lesson.scenarios import BUILTIN_BANK, builtin_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "app_pages" / "quiz.py")

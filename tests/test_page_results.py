@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.store import ResultStore
+from engine.bench.store import ResultStore
 from tests.bench_fakes import make_result
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from engine import whats_new
+from engine.lesson import whats_new
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "whats_new.py")
 

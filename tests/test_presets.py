@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InputError
-from engine.presets import (
+from engine.bench.presets import (
     PRESET_IDS,
     PRESETS_FILE,
     get_preset,
@@ -19,6 +18,7 @@ from engine.presets import (
     verdicts,
     warnings_for,
 )
+from engine.errors import InputError
 from kernels import REGISTRY
 from tests.bench_fakes import make_result
 

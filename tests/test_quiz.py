@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import quiz
 from engine.errors import InputError
-from engine.scenarios import builtin_bank
+from engine.lesson import quiz
+from engine.lesson.scenarios import builtin_bank
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def test_prediction_needs_a_positive_guess_per_executor():
 
 
 def test_predict_questions_are_the_single_run_presets_in_seeded_order():
-    from engine.presets import presets
+    from engine.bench.presets import presets
 
     shipped = list(presets().values())
     chosen = quiz.predict_questions(shipped, seed=4)
@@ -149,7 +149,7 @@ def test_predict_questions_are_the_single_run_presets_in_seeded_order():
 
 
 def test_measured_speedups_leave_out_the_baseline():
-    from engine.presets import get_preset
+    from engine.bench.presets import get_preset
     from tests.bench_fakes import make_result
 
     result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5})

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import quiz
 from engine.cli import main
-from engine.scenarios import builtin_bank
+from engine.lesson import quiz
+from engine.lesson.scenarios import builtin_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 

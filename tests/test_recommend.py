@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import framework
 from engine.errors import InputError
-from engine.recommend import (
+from engine.lesson import framework
+from engine.lesson.recommend import (
     FACTS_PROCESS_RSS_MB,
     WAIT_SHARES,
     WorkloadProfile,
@@ -38,7 +38,7 @@ DESIGN_KEYS = {
 
 @dataclass(frozen=True)
 class FakeCalibration:
-    """The shape engine.calibrate.Calibration promises, with figures a test can recognise."""
+    """The shape engine.bench.calibrate.Calibration promises, with figures a test can recognise."""
 
     python_version: str = "3.11.7"
     usable_cores: int = 2

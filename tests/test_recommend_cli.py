@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.recommend_cli import ask
+from engine.cli.recommend import ask
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = [

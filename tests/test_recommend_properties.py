@@ -7,8 +7,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import framework
-from engine.recommend import PYTHON_BUILDS, WorkloadProfile, recommend
+from engine.lesson import framework
+from engine.lesson.recommend import PYTHON_BUILDS, WorkloadProfile, recommend
 
 positive = st.floats(min_value=0.001, max_value=1e6, allow_nan=False, allow_infinity=False)
 maybe_bool = st.none() | st.booleans()

@@ -14,9 +14,8 @@ from dataclasses import replace
 import psutil
 import pytest
 
-from engine.errors import InputError
-from engine.results import BenchSpec
-from engine.runner import (
+from engine.bench.results import BenchSpec
+from engine.bench.runner import (
     LOCAL_LIMITS,
     PUBLIC_LIMITS,
     Progress,
@@ -26,6 +25,7 @@ from engine.runner import (
     run_benchmark,
     validate_spec,
 )
+from engine.errors import InputError
 
 PYTHON27 = os.path.expanduser("~/.pyenv/versions/2.7.18/bin/python2")
 # A run whose pool processes exist by the time `processes` reports its warm-up.
@@ -35,7 +35,7 @@ POOL_SPEC = BenchSpec("sleep_io", ("processes",), workers=2, tasks=4, size=50, r
 def _worker_tree() -> list[psutil.Process]:
     """The benchmark worker this test process started, and every process below it."""
     workers = [
-        child for child in psutil.Process().children() if any("engine.worker" in part for part in child.cmdline())
+        child for child in psutil.Process().children() if any("engine.bench.worker" in part for part in child.cmdline())
     ]
     assert len(workers) == 1, workers
     return [workers[0], *workers[0].children(recursive=True)]
@@ -117,7 +117,7 @@ def test_a_slow_progress_callback_never_loses_the_result() -> None:
         while time.monotonic() < deadline and not worker_done.is_set():
             for child in psutil.Process().children():
                 with contextlib.suppress(psutil.Error):
-                    if child not in workers and "engine.worker" in " ".join(child.cmdline()):
+                    if child not in workers and "engine.bench.worker" in " ".join(child.cmdline()):
                         workers.append(child)
             with contextlib.suppress(psutil.Error):
                 if workers and workers[0].status() == psutil.STATUS_ZOMBIE:

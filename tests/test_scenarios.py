@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import framework
-from engine.scenarios import BUILTIN_BANK, BankError, builtin_bank, env_bank_path, load_bank, parse_bank
+from engine.lesson import framework
+from engine.lesson.scenarios import BUILTIN_BANK, BankError, builtin_bank, env_bank_path, load_bank, parse_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from engine.recommend import WorkloadProfile, recommend
-from engine.scenarios import BankError, builtin_bank, parse_bank
+from engine.lesson.recommend import WorkloadProfile, recommend
+from engine.lesson.scenarios import BankError, builtin_bank, parse_bank
 
 SCENARIOS = builtin_bank()
 

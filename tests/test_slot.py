@@ -9,11 +9,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from engine.bench.results import BenchSpec
+from engine.bench.runner import LOCAL_LIMITS, PUBLIC_LIMITS
+from engine.bench.slot import Holder, Job, RunPlan, RunSlot, SlotBusy, checked_plan, limits_for, plan_work, public_mode
+from engine.bench.store import ResultStore
 from engine.errors import InputError
-from engine.results import BenchSpec
-from engine.runner import LOCAL_LIMITS, PUBLIC_LIMITS
-from engine.slot import Holder, Job, RunPlan, RunSlot, SlotBusy, checked_plan, limits_for, plan_work, public_mode
-from engine.store import ResultStore
 
 PLAN = RunPlan(label="The GIL and CPU work", specs=(BenchSpec("noop", ("sequential", "threads")),), preset="gil_cpu")
 

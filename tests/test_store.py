@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.bench.store import MAX_IMPORT_BYTES, ResultStore, parse_result_file
 from engine.errors import InputError
-from engine.store import MAX_IMPORT_BYTES, ResultStore, parse_result_file
 from tests.bench_fakes import make_result
 
 SAMPLE = Path(__file__).parent / "data" / "sample_result.json"
@@ -57,7 +57,7 @@ def test_history_survives_a_new_process(tmp_path: Path) -> None:
     path = tmp_path / "results.sqlite3"
     script = (
         "import sys; sys.path.insert(0, sys.argv[2])\n"
-        "from tests.bench_fakes import make_result\nfrom engine.store import ResultStore\n"
+        "from tests.bench_fakes import make_result\nfrom engine.bench.store import ResultStore\n"
         "print(ResultStore(sys.argv[1]).save(make_result(), preset='gil_cpu'))"
     )
     saved = subprocess.run(

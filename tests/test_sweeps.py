@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.sweeps import SweepPoint, amdahl_speedup, crossover, fit_amdahl, sweep_points
+from engine.bench.sweeps import SweepPoint, amdahl_speedup, crossover, fit_amdahl, sweep_points
 from tests.bench_fakes import make_result
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import framework
-from engine.recommend import WorkloadProfile, recommend
-from engine.results import BANDS
-from engine.templates import APPROACH_EXECUTOR, benchmark_template, migration_guide
+from engine.bench.results import BANDS
+from engine.lesson import framework
+from engine.lesson.recommend import WorkloadProfile, recommend
+from engine.lesson.templates import APPROACH_EXECUTOR, benchmark_template, migration_guide
 
 # Workloads that lead to each approach, so every template is generated the way the app generates it.
 PROFILE_FOR: dict[str, dict] = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from engine import whats_new
 from engine.host import Interpreter
+from engine.lesson import whats_new
 
 ALLOWED_SOURCES = (
     "https://docs.python.org/3/",

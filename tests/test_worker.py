@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import worker
-from engine.results import EXECUTORS, BenchResult, BenchSpec
-from engine.runner import worker_command
+from engine.bench import worker
+from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
+from engine.bench.runner import worker_command
 from kernels import Kernel
 
 ROOT = Path(__file__).resolve().parent.parent

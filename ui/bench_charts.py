@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from engine.results import BANDS, BenchResult
-from engine.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
+from engine.bench.results import BANDS, BenchResult
+from engine.bench.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
 
 # Okabe & Ito (2008), the colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from engine.bench.presets import Preset, judge, unavailable_notes, verdicts, warnings_for
+from engine.bench.results import BenchResult
+from engine.bench.slot import RunSlot, public_mode
+from engine.bench.store import ResultStore, default_path
+from engine.bench.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
 from engine.host import Interpreter
-from engine.presets import Preset, judge, unavailable_notes, verdicts, warnings_for
-from engine.results import BenchResult
-from engine.slot import RunSlot, public_mode
-from engine.store import ResultStore, default_path
-from engine.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
 from kernels import get_kernel
 from ui import bench_charts
 from ui.host_badge import interpreters

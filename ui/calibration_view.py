@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.calibrate import calibrate, load_calibration
+from engine.bench.calibrate import calibrate, load_calibration
+from engine.bench.slot import RunPlan, SlotBusy
 from engine.errors import InputError
-from engine.slot import RunPlan, SlotBusy
 from ui.bench_view import run_slot
 
 CALIBRATION_TIMEOUT_S = 120.0

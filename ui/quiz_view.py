@@ -1,6 +1,6 @@
 """Drawing helpers for the quiz page: the score-by-topic chart and its table.
 
-Takes engine.quiz values and returns Altair charts or DataFrames, so tests can read them without a browser.
+Takes engine.lesson.quiz values and returns Altair charts or DataFrames, so tests can read them without a browser.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from engine.quiz import TopicScore
+from engine.lesson.quiz import TopicScore
 from ui.presentation import style_chart
 
 

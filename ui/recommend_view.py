@@ -1,6 +1,6 @@
 """Drawing a Recommendation on the recommend page: panels for the answer, its path, numbers and guide.
 
-Streamlit only: every figure drawn here comes from engine.recommend with its basis.
+Streamlit only: every figure drawn here comes from engine.lesson.recommend with its basis.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import framework
-from engine.recommend import Recommendation
+from engine.lesson import framework
+from engine.lesson.recommend import Recommendation
 
 TRI_STATE: dict[str, bool | None] = {"unsaid": None, "yes": True, "no": False}
 

@@ -1,4 +1,4 @@
-"""`python -m engine.worker`: runs one BenchSpec (JSON on stdin) in this process, JSON lines on stdout.
+"""`python -m engine.bench.worker`: runs one BenchSpec (JSON on stdin) in this process, JSON lines on stdout.
 
 Events, one JSON object a line: {"event": "ready"}, then {"event": "progress", "executor", "phase",
 "repeat", "of", "pids"} before each step, then {"event": "result", "result": {...}} or {"event": "error"}.
@@ -15,11 +15,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from engine import probe
+from engine.bench import probe
+from engine.bench.executors import Work, available_executors, open_session
+from engine.bench.measure import Measurement, band_for, measure_all, summarize
+from engine.bench.results import BenchResult, BenchSpec, ExecutorResult
 from engine.errors import InputError
-from engine.executors import Work, available_executors, open_session
-from engine.measure import Measurement, band_for, measure_all, summarize
-from engine.results import BenchResult, BenchSpec, ExecutorResult
 from kernels import Kernel, get_kernel
 
 BASELINE = "sequential"
@@ -136,7 +136,7 @@ def _describe_error(error: BaseException) -> str:
 
 def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_json_line) -> BenchResult:
     """Run every executor of `spec` on its kernel, the sequential baseline first and the repeats round-robin
-    (engine.measure.measure_all); events go to `emit`."""
+    (engine.bench.measure.measure_all); events go to `emit`."""
     kernel = kernel or get_kernel(spec.kernel)
     facts = probe.interpreter_facts()
     reasons = available_executors(facts)

@@ -19,8 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+from engine.bench.results import EXECUTORS, START_METHODS, Span
 from engine.errors import InputError
-from engine.results import EXECUTORS, START_METHODS, Span
 
 # How long start-up may take to get an answer from every pool worker before it gives up waiting.
 _READY_DEADLINE_S = 10.0

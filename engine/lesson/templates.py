@@ -10,11 +10,11 @@ import math
 from string import Template
 from typing import TYPE_CHECKING
 
-from engine import framework
-from engine.results import BANDS
+from engine.bench.results import BANDS
+from engine.lesson import framework
 
 if TYPE_CHECKING:
-    from engine.recommend import WorkloadProfile
+    from engine.lesson.recommend import WorkloadProfile
 
 # What the benchmark runs for each approach (engine/results.EXECUTORS). Distributed work is measured
 # on one machine first: its per-machine part is a process pool.

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.results import BenchResult
+from engine.bench.results import BenchResult
 
 
 @dataclass(frozen=True)

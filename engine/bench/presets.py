@@ -1,4 +1,4 @@
-"""The benchmark presets: lessons as data (engine/data/presets.toml), validated on load.
+"""The benchmark presets: lessons as data (engine/bench/data/presets.toml), validated on load.
 
 Owns loading and checking the file (errors name the file, the entry and the field), turning a preset into
 BenchSpecs, and judging a finished run against what the preset says it should show. No streamlit here.
@@ -14,8 +14,8 @@ from typing import Any
 
 import tomllib
 
+from engine.bench.results import EXECUTORS, BenchResult, BenchSpec, band_wording
 from engine.errors import InputError
-from engine.results import EXECUTORS, BenchResult, BenchSpec, band_wording
 
 PRESETS_FILE = Path(__file__).parent / "data" / "presets.toml"
 PRESET_IDS: tuple[str, ...] = (

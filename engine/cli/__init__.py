@@ -17,12 +17,12 @@ from engine.errors import InputError
 
 # command name -> module with register(subparsers); kept in the order of `--help`.
 COMMANDS: dict[str, str] = {
-    "host": "engine.host_cli",
-    "recommend": "engine.recommend_cli",
-    "bench": "engine.bench_cli",
-    "calibrate": "engine.calibrate_cli",
-    "scenarios": "engine.scenarios_cli",
-    "quiz": "engine.quiz_cli",
+    "host": "engine.cli.host",
+    "recommend": "engine.cli.recommend",
+    "bench": "engine.cli.bench",
+    "calibrate": "engine.cli.calibrate",
+    "scenarios": "engine.cli.scenarios",
+    "quiz": "engine.cli.quiz",
 }
 
 

@@ -1,7 +1,7 @@
 """Sharing one server: one benchmark at a time (the run slot), the background run, and public mode's limits.
 
 A second run at once would spoil both measurements, so the slot refuses it and says who holds it since
-when. The run itself happens in a thread that drives engine.runner and saves each result to the store.
+when. The run itself happens in a thread that drives engine.bench.runner and saves each result to the store.
 """
 
 from __future__ import annotations
@@ -12,10 +12,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.bench.results import BenchResult, BenchSpec
+from engine.bench.runner import (
+    LOCAL_LIMITS,
+    PUBLIC_LIMITS,
+    Limits,
+    Progress,
+    RunCancelled,
+    run_benchmark,
+    validate_spec,
+)
+from engine.bench.store import ResultStore
 from engine.errors import InputError
-from engine.results import BenchResult, BenchSpec
-from engine.runner import LOCAL_LIMITS, PUBLIC_LIMITS, Limits, Progress, RunCancelled, run_benchmark, validate_spec
-from engine.store import ResultStore
 
 PUBLIC_ENV = "LAB_PUBLIC"
 
@@ -142,7 +150,7 @@ def _run_job(job: Job, work: Callable[[Job], None]) -> None:
 
 
 def plan_work(store: ResultStore, limits: Limits, timeout_s: float) -> Callable[[Job], None]:
-    """The work of a plan: validate every spec, run each through engine.runner, save each result."""
+    """The work of a plan: validate every spec, run each through engine.bench.runner, save each result."""
 
     def work(job: Job) -> None:
         specs = [validate_spec(spec, limits) for spec in job.plan.specs]

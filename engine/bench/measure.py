@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.executors import RepeatRun, Session
-from engine.results import speedup_band
+from engine.bench.executors import RepeatRun, Session
+from engine.bench.results import speedup_band
 
 # A spread ((max - min) / median) above this marks a measurement as noisy: repeats disagree by more
 # than a fifth, so a speedup band near an edge could flip on a re-run.

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from engine.bench.results import BenchResult
 from engine.errors import InputError
 from engine.paths import data_dir
-from engine.results import BenchResult
 
 DB_NAME = "results.sqlite3"
 MAX_IMPORT_BYTES = 5 * 2**20

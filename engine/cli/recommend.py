@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
-from engine.recommend import (
+from engine.lesson.recommend import (
     CURRENT_APPROACHES,
     FIELD_ACCEPTS,
     PYTHON_BUILDS,

@@ -1,6 +1,6 @@
 """`python -m engine bench`: run a benchmark from the command line, as a table with bands or as JSON.
 
-Owns the bench arguments and their conversion into a BenchSpec; the run itself is engine.runner's.
+Owns the bench arguments and their conversion into a BenchSpec; the run itself is engine.bench.runner's.
 Bad input raises InputError (the dispatcher prints one line and exits 2); never imports streamlit.
 """
 
@@ -11,9 +11,9 @@ import json
 import sys
 from typing import Any
 
+from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, band_wording
+from engine.bench.runner import Progress, RunFailed, check_python, run_benchmark, validate_spec
 from engine.errors import InputError
-from engine.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, band_wording
-from engine.runner import Progress, RunFailed, check_python, run_benchmark, validate_spec
 from kernels import REGISTRY
 
 

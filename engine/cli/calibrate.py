@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.calibrate import Calibration, calibrate
-from engine.runner import check_python
+from engine.bench.calibrate import Calibration, calibrate
+from engine.bench.runner import check_python
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -10,7 +10,7 @@ import json
 import sys
 from collections import Counter
 
-from engine.scenarios import BankError, load_bank
+from engine.lesson.scenarios import BankError, load_bank
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

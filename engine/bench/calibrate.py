@@ -17,10 +17,10 @@ from typing import Any
 
 import psutil
 
+from engine.bench.results import EXECUTORS, BenchSpec
+from engine.bench.runner import ROOT, run_benchmark
 from engine.errors import InputError
 from engine.paths import data_dir
-from engine.results import EXECUTORS, BenchSpec
-from engine.runner import ROOT, run_benchmark
 
 CALIBRATION_FILE = "calibration.json"
 # Enough empty tasks that the per-task cost dominates each executor's fixed costs.
@@ -33,7 +33,7 @@ _MIB = 1024 * 1024
 _RSS_PROBE = f"""
 import sys, threading
 sys.path.insert(0, {ROOT!r})
-import engine.worker
+import engine.bench.worker
 print("bare", flush=True)
 sys.stdin.readline()
 stop = threading.Event()

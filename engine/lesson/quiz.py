@@ -1,6 +1,6 @@
 """The quiz's rules: choosing questions (filters, seeded shuffle), grading answers, and the score by topic.
 
-Pure logic over engine.scenarios and engine.presets values, so the page, the terminal quiz and the tests
+Pure logic over engine.lesson.scenarios and engine.bench.presets values, so the page, the terminal quiz and the tests
 share one set of rules. No streamlit, no I/O.
 """
 
@@ -10,11 +10,18 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from engine.bench.presets import Preset
+from engine.bench.results import BANDS, BenchResult, band_wording, speedup_band
 from engine.errors import InputError
-from engine.framework import APPROACH_TITLES, APPROACHES, DECISION_TABLE, WORKLOAD_KINDS, WORKLOAD_TITLES, table_row
-from engine.presets import Preset
-from engine.results import BANDS, BenchResult, band_wording, speedup_band
-from engine.scenarios import DIFFICULTIES, Scenario
+from engine.lesson.framework import (
+    APPROACH_TITLES,
+    APPROACHES,
+    DECISION_TABLE,
+    WORKLOAD_KINDS,
+    WORKLOAD_TITLES,
+    table_row,
+)
+from engine.lesson.scenarios import DIFFICULTIES, Scenario
 
 MODES: dict[str, str] = {
     "classify": "Classify the workload",

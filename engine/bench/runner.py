@@ -24,11 +24,11 @@ from typing import Any
 
 import psutil
 
+from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, Sample
 from engine.errors import InputError
-from engine.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, Sample
 from kernels import Kernel, get_kernel
 
-ROOT = str(Path(__file__).resolve().parent.parent)
+ROOT = str(Path(__file__).resolve().parents[2])
 SAMPLE_INTERVAL_S = 0.1
 KILL_WAIT_S = 2.0
 # After the worker exits, how long to keep reading what it wrote: a worker killed by a signal leaves its
@@ -147,7 +147,7 @@ def validate_spec(spec: BenchSpec, limits: Limits | None = None) -> BenchSpec:
 
 def worker_command(python: str) -> list[str]:
     """The command that runs the worker under `python`, isolated (-I -S) with the project root on sys.path."""
-    bootstrap = f"import sys; sys.path.insert(0, {ROOT!r}); from engine.worker import main; sys.exit(main())"
+    bootstrap = f"import sys; sys.path.insert(0, {ROOT!r}); from engine.bench.worker import main; sys.exit(main())"
     return [python, "-I", "-S", "-c", bootstrap]
 
 

@@ -1,7 +1,7 @@
 """`python -m engine quiz`: the scenario quiz in a terminal, one question at a time, then the review.
 
 Owns the dialogue only (prompts, asking again, feedback, review, topic table, --json); every rule (selection,
-reading an answer, grading, scores) is engine/quiz.py's, so the terminal and the page never disagree.
+reading an answer, grading, scores) is engine/lesson/quiz.py's, so the terminal and the page never disagree.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from engine import quiz
 from engine.errors import InputError
-from engine.scenarios import DIFFICULTIES, BankError, Scenario, all_tags, builtin_bank, load_bank
+from engine.lesson import quiz
+from engine.lesson.scenarios import DIFFICULTIES, BankError, Scenario, all_tags, builtin_bank, load_bank
 
 PROG = "python -m engine quiz"
 # Predict mode runs live benchmarks through the app's one-run slot: it stays on the page.

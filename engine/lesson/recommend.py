@@ -1,6 +1,6 @@
 """The recommendation engine: a WorkloadProfile in, a Recommendation out.
 
-Follows the lesson's decision tree (engine/framework.py), refines it where FACTS.md says so, and
+Follows the lesson's decision tree (engine/lesson/framework.py), refines it where FACTS.md says so, and
 estimates speedup and memory from stated models fed by this host's calibration or by labelled
 defaults from FACTS.md. Never imports streamlit; never shows a figure without its basis.
 """
@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from engine import framework
+from engine.bench.results import band_wording, speedup_band
 from engine.errors import InputError
-from engine.results import band_wording, speedup_band
-from engine.templates import APPROACH_EXECUTOR, benchmark_template, migration_guide
+from engine.lesson import framework
+from engine.lesson.templates import APPROACH_EXECUTOR, benchmark_template, migration_guide
 
 if TYPE_CHECKING:
-    from engine.calibrate import Calibration
+    from engine.bench.calibrate import Calibration
 
 PYTHON_BUILDS: tuple[str, ...] = ("gil", "free-threaded", "subinterpreters")
 CURRENT_APPROACHES: tuple[str, ...] = ("single_threaded", "threads", "multiprocessing", "asyncio")
@@ -215,9 +215,9 @@ def with_users_worker_figure(costs: Costs, profile: WorkloadProfile) -> Costs:
 
 
 def load_costs() -> Costs:
-    """Costs from engine.calibrate's saved calibration when that module and a calibration exist."""
+    """Costs from engine.bench.calibrate's saved calibration when that module and a calibration exist."""
     try:
-        from engine.calibrate import load_calibration
+        from engine.bench.calibrate import load_calibration
     except ImportError:
         return costs_from(None)
     return costs_from(load_calibration())

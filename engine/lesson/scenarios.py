@@ -1,6 +1,6 @@
 """The quiz's question bank: loading and validating scenarios from TOML or JSON files.
 
-Owns the Scenario value and the bank rules (engine/data/scenarios.toml is the
+Owns the Scenario value and the bank rules (engine/lesson/data/scenarios.toml is the
 built-in bank; LAB_SCENARIOS names an extra one). Never imports streamlit.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
-from engine.framework import APPROACHES, WORKLOAD_KINDS, answers_for_kind, walk
+from engine.lesson.framework import APPROACHES, WORKLOAD_KINDS, answers_for_kind, walk
 
 try:
     import tomllib

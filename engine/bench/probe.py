@@ -1,6 +1,6 @@
 """Facts about the running interpreter, with the standard library alone.
 
-Run as a script (`python -I -S engine/probe.py`) it prints them as one JSON
+Run as a script (`python -I -S engine/bench/probe.py`) it prints them as one JSON
 object: host discovery runs it under every candidate interpreter, and the
 benchmark worker imports it for the `host` part of a result. It must never
 import anything outside the standard library, nor anything from this project.

@@ -1,0 +1,1 @@
+"""The measurement wing: the worker side (worker, executors, measure, probe) uses the standard library alone."""
