@@ -219,7 +219,7 @@ QUESTIONS: dict[str, Question] = {
         ),
         Question(
             "isolation",
-            "Must the parts be kept apart, each in its own process, so that no part can corrupt another's memory?",
+            "Must the parts be isolated, each in its own process, so that no part can corrupt another's memory?",
             yes="cpu_parallel_isolated",
             no="cpu_parallel_shared",
         ),
