@@ -192,7 +192,7 @@ def test_the_progress_fraction_never_falls_and_names_each_repeat() -> None:
         clock=clock,
     )
     fractions = [event[4] for event in seen]
-    assert fractions == sorted(fractions) and 0.0 <= fractions[0] and fractions[-1] < 1.0
+    assert fractions == sorted(fractions) and fractions[0] >= 0.0 and fractions[-1] < 1.0
     repeats = [event for event in seen if event[1] == "repeat"]
     assert [event[2] for event in repeats[:4]] == [1, 1, 2, 2]
     assert all(event[2] <= event[3] for event in repeats)  # repeat k of the rounds planned so far
