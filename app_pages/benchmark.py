@@ -81,7 +81,7 @@ python_path = st.selectbox(
 )
 free_threaded = [interpreter.label for interpreter in usable if interpreter.free_threaded_build]
 if free_threaded:
-    st.caption(f"Free-threaded builds found: {'; '.join(free_threaded)}. Their threads run without the GIL.")
+    st.caption(f"Free-threaded builds found: {'; '.join(free_threaded)}. Their threads can run without the GIL.")
 else:
     st.caption("No free-threaded build was found on this host, so free-threaded figures were not measured here.")
 

@@ -12,6 +12,7 @@ from engine.bench.results import BenchSpec
 from engine.bench.runner import LOCAL_LIMITS
 from engine.bench.slot import RunPlan, plan_work
 from engine.bench.store import ResultStore
+from engine.host import discover_interpreters
 from ui.bench_view import run_slot
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "benchmark.py")
@@ -41,7 +42,12 @@ def test_default_preset_says_what_it_should_show(data_dir: Path) -> None:
     assert at.selectbox(key="bench_preset").value == "gil_cpu"
     assert [header.value for header in at.subheader] == ["The GIL and CPU work"]
     assert "threads take turns holding the GIL" in _markdown(at)
-    assert any("free-threaded figures were not measured here" in caption.value for caption in at.caption)
+    captions = " ".join(caption.value for caption in at.caption)
+    free_threaded = [found for found in discover_interpreters() if found.free_threaded_build and found.usable]
+    if free_threaded:
+        assert "Free-threaded builds found" in captions and "without the GIL" in captions
+    else:
+        assert "free-threaded figures were not measured here" in captions
 
 
 def test_custom_form_offers_every_field(data_dir: Path) -> None:
