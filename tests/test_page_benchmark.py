@@ -43,7 +43,7 @@ def test_default_preset_says_what_it_should_show(data_dir: Path) -> None:
     assert [header.value for header in at.subheader] == ["The GIL and CPU work"]
     assert "threads take turns holding the GIL" in _markdown(at)
     captions = " ".join(caption.value for caption in at.caption)
-    free_threaded = [found for found in discover_interpreters() if found.free_threaded_build and found.usable]
+    free_threaded = [found for found in discover_interpreters() if found.free_threaded_build and found.ok]
     if free_threaded:
         assert "Free-threaded builds found" in captions and "without the GIL" in captions
     else:
