@@ -386,7 +386,7 @@ def test_cli_check_exits_2_naming_every_bad_scenario(tmp_path):
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 2
-    assert f"{bad}: scenario 'x': prompt: is missing; accepted:" in lines[0]
+    assert f"{bad}: scenario 'x': kind: got 'io'; accepted:" in lines[0]
     assert f"{bad}: scenario 'y': " in lines[1]
 
 

@@ -57,9 +57,9 @@ class Scenario:
     """One quiz question: a workload described in words, its kind, the approaches that fit, and its profile."""
 
     id: Text
-    prompt: Text
     kind: WorkloadKind
     best: ApproachId
+    prompt: Text
     explanation: Text
     # Wrong option id (a kind or an approach) -> its feedback. An option without feedback is not shown.
     feedback: Mapping[str, Feedback] = field(hash=False)
