@@ -9,7 +9,7 @@ import uuid
 import streamlit as st
 
 from engine.bench.presets import PRESET_IDS, get_preset, presets
-from engine.bench.results import EXECUTORS, START_METHODS, BenchSpec
+from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
 from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
 from engine.errors import InputError
@@ -42,13 +42,17 @@ st.title("Benchmark")
 st.markdown(
     "Prove a choice on this host's own cores: every run happens in a separate worker process, where the "
     "sequential baseline and each approach run the same tasks, their repeats taken in turn so a change in the "
-    "machine's load touches them all alike. Speedup = baseline median / approach median."
+    "machine's load touches them all alike. Speedup = baseline median / approach median, with a 95% interval: "
+    "a paired bootstrap over the interleaved repeats (whole rounds resampled, the ratio of medians in each, a "
+    "fixed seed). Repeats are added until every interval is within +-10% of its speedup or the time budget is "
+    "spent; a verdict is given only where the whole interval lies in one band, and none at all for a run that "
+    "other programs disturbed (the app's own server counts: a server busy with many visitors disturbs it too)."
 )
 if public:
     st.info(
         f"Shared deployment: runs are limited to {limits.max_tasks} tasks, {limits.max_workers} workers, "
-        f"{limits.max_repeats} repeats, sizes up to {limits.size_factor}x a kernel's ~50 ms task, and "
-        f"{limits.max_run_s:.0f} s of estimated run time; interpreters only from the discovered list.",
+        f"sizes up to {limits.size_factor}x a kernel's ~50 ms task, and {limits.max_run_s:.0f} s of run time "
+        "(estimated, and the budget for adding repeats); interpreters only from the discovered list.",
         icon=":material/lock:",
     )
 else:
@@ -89,7 +93,8 @@ if preset is not None:
     st.caption(
         f"Kernel `{preset.kernel}` ({REGISTRY[preset.kernel].description}) · executors "
         f"{', '.join(preset.executors)} · {preset.workers} workers · {preset.tasks} tasks · "
-        f"{preset.repeats} repeats after {preset.warmups} warm-up{sweep}."
+        f"at least {preset.repeats} repeats after {preset.warmups} warm-up"
+        f"{f', more within {preset.budget_s:g} s' if preset.budget_s else ''}{sweep}."
     )
     chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
     available = {"interpreters"} if chosen is not None and chosen.interpreter_pool else set()
@@ -112,7 +117,21 @@ else:
         key=f"bench_size_{kernel_name}",
     )
     tasks = left.number_input("Tasks", min_value=1, max_value=limits.max_tasks, value=8, key="bench_tasks")
-    repeats = left.number_input("Repeats", min_value=1, max_value=limits.max_repeats, value=3, key="bench_repeats")
+    repeats = left.number_input(
+        "Repeats (the fewest; 6 give a 95% interval)",
+        min_value=1,
+        max_value=limits.max_repeats,
+        value=DEFAULT_REPEATS,
+        key="bench_repeats",
+    )
+    budget_s = left.number_input(
+        "Time budget for more repeats (s)",
+        min_value=0.0,
+        max_value=float(limits.max_run_s),
+        value=min(15.0, float(limits.max_run_s)),
+        key="bench_budget",
+        help="Repeats are added until every interval is within +-10% of its speedup or this time is spent.",
+    )
     executors = right.multiselect(
         "Executors (sequential is always the baseline)",
         EXECUTORS,
@@ -129,6 +148,8 @@ else:
         size=int(size),
         repeats=int(repeats),
         start_method=None if start_method == "default" else start_method,
+        max_repeats=limits.max_repeats,
+        budget_s=float(budget_s),
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 

@@ -57,6 +57,14 @@ if presenting():
             st.caption(f"3.13 / 3.14: {row.notes_314}")
 else:
     st.table(table.set_index("Workload"))
+with st.expander("Where the notes come from"):
+    st.markdown(
+        "\n".join(
+            f"- **{framework.WORKLOAD_TITLES[row.kind]}**: "
+            + "; ".join(f"[{title}]({url})" for title, url in row.sources)
+            for row in framework.DECISION_TABLE
+        )
+    )
 
 st.header("The decision tree")
 st.caption("Answer from the top; each leaf is a row of the table above.")

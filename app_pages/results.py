@@ -117,7 +117,8 @@ for run_id in chosen:
             f"{host.get('implementation', 'Python')} {host.get('python_version', '?')} at {record.executable} · "
             f"free-threaded build: {'yes' if host.get('free_threaded_build') else 'no'} · "
             f"{host.get('usable_cpus', '?')} usable cores · kernel {result.spec.kernel}, size {result.spec.size}, "
-            f"{result.spec.tasks} tasks, {result.spec.workers} workers, {result.spec.repeats} repeats."
+            f"{result.spec.tasks} tasks, {result.spec.workers} workers, "
+            f"{max((e.repeats for e in result.executors), default=0)} repeats (at least {result.spec.repeats})."
         )
         if record.sweep_group and preset is not None and preset.sweep != "none":
             st.markdown(f"**The sweep this run belongs to** ({preset.title})")

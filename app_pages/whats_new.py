@@ -1,5 +1,5 @@
 """What's new in 3.13/3.14 for concurrency: the changes with their sources, where the lesson is wrong, and
-what this host's interpreters show."""
+what this host's interpreters show. Every text comes from the facts table (engine.lesson.facts) via whats_new."""
 
 import pandas as pd
 import streamlit as st
@@ -8,6 +8,11 @@ from engine.lesson import whats_new
 from ui.host_badge import interpreters
 
 VERDICT_LABEL = {"true": "True", "partly": "Partly true", "false": "False", "not found": "Not found"}
+
+
+def sources_caption(sources: tuple[tuple[str, str], ...]) -> None:
+    st.caption("Source: " + "; ".join(f"[{title}]({url})" for title, url in sources))
+
 
 st.title("What's new in 3.13 and 3.14")
 st.markdown(
@@ -20,7 +25,7 @@ for version in ("3.14", "3.13"):
         with st.container(border=True):
             st.markdown(f"**{change.title}**")
             st.markdown(change.what)
-            st.caption(f"Source: [{change.source_title}]({change.source_url})")
+            sources_caption(change.sources)
 
 st.header("The lesson says / what holds")
 st.markdown("The lesson this app grew from gets some of these wrong. Here is each claim checked against its source.")
@@ -29,7 +34,7 @@ for correction in whats_new.CORRECTIONS:
         says, holds = st.columns(2)
         says.markdown(f"**The lesson says:** {correction.lesson_says}")
         holds.markdown(f"**What holds ({VERDICT_LABEL[correction.verdict]}):** {correction.what_holds}")
-        st.caption(f"Source: [{correction.source_title}]({correction.source_url})")
+        sources_caption(correction.sources)
 
 st.header("On this host")
 st.markdown(
@@ -66,4 +71,4 @@ if not any(row.build == "free-threaded" for row in rows):
 st.header("Try `python -m asyncio ps` and `pstree`")
 st.markdown("\n".join(f"1. {step}" for step in whats_new.ASYNCIO_PS_STEPS))
 st.code("python3.14 -m asyncio ps 12345\npython3.14 -m asyncio pstree 12345", language="bash")
-st.caption(f"Source: [What's New in Python 3.14]({whats_new.WHATSNEW_314})")
+sources_caption(whats_new.asyncio_ps_sources())

@@ -25,6 +25,7 @@ import pyperf  # noqa: E402 - after the project root is on sys.path, like the im
 from engine.bench.probe import interpreter_facts  # noqa: E402
 from engine.bench.results import BenchResult, BenchSpec  # noqa: E402
 from engine.bench.runner import run_benchmark, worker_command  # noqa: E402
+from engine.bench.verdicts import interval_text  # noqa: E402
 from kernels import REGISTRY  # noqa: E402
 
 PYTHON_314 = Path("/opt/python3.14/root/usr/bin/python3.14")
@@ -81,15 +82,19 @@ def primes_size_for(seconds_per_task: float) -> int:
 def primes_figures() -> int:
     size = primes_size_for(1.0 / 8)
     spec = BenchSpec(
-        "primes", ("sequential", "threads", "processes", "asyncio"), workers=2, tasks=8, size=size, repeats=5
+        "primes", ("sequential", "threads", "processes", "asyncio"), workers=2, tasks=8, size=size, repeats=6
     )
     found = entries(run_benchmark(spec, timeout_s=300))
     row("primes, 8 tasks: sequential median", "about 1 s", f"{found['sequential'].median_s:.2f} s (n={size})", None)
     processes = found["processes"].speedup
     threads = found["threads"].speedup
-    measured = f"{processes:.2f}x (fastest repeats: {best_ratio(found, 'processes'):.2f}x)"
+    measured = (
+        f"{processes:.2f}x, 95% interval {interval_text(found['processes'].speedup_ci)} "
+        f"(fastest repeats: {best_ratio(found, 'processes'):.2f}x)"
+    )
     row("primes: processes, 2 workers", ">= 1.7x (limit 2.0x)", measured, processes >= 1.7)
-    row("primes: threads (GIL)", "0.8x-1.2x", f"{threads:.2f}x", 0.8 <= threads <= 1.2)
+    threads_ci = interval_text(found["threads"].speedup_ci)
+    row("primes: threads (GIL)", "0.8x-1.2x", f"{threads:.2f}x ({threads_ci})", 0.8 <= threads <= 1.2)
     row("primes: asyncio (CPU inline)", "<= 1.1x", f"{found['asyncio'].speedup:.2f}x", found["asyncio"].speedup <= 1.1)
     row("primes: processes faster than threads", "yes", f"{processes:.2f}x vs {threads:.2f}x", processes > threads)
     return size

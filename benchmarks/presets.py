@@ -20,7 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.bench.presets import PRESET_IDS, get_preset, judge
 from engine.bench.runner import run_benchmark
 from engine.bench.sweeps import crossover, fit_amdahl, sweep_points
+from engine.bench.verdicts import interval_text, verdict_withheld
 from kernels import get_kernel
+
+
+def _ci(low: float | None, high: float | None) -> tuple[float, float] | None:
+    return None if low is None or high is None else (low, high)
 
 
 def run_preset(preset_id: str) -> tuple[float, str]:
@@ -35,14 +40,25 @@ def run_preset(preset_id: str) -> tuple[float, str]:
         shown = " ".join(crossover(points, name, unit).sentence for name in preset.executors[1:])
     elif preset.sweep == "workers":
         points = sweep_points(results, by="workers")
-        speedups = ", ".join(f"{point.x}: {point.speedup:.2f}x" for point in points)
+        speedups = ", ".join(
+            f"{point.x}: {point.speedup:.2f}x ({interval_text(_ci(point.low, point.high))})" for point in points
+        )
         fit = fit_amdahl(points, preset.executors[-1], int(results[0].host["usable_cpus"]))
-        shown = f"{speedups}; p = {fit.parallel_fraction:.2f}"
+        shown = f"{speedups}; {fit.sentence}"
     else:
         (result,) = results
-        speedups = ", ".join(f"{e.label} {e.speedup:.2f}x" for e in result.executors[1:] if e.speedup is not None)
+        speedups = ", ".join(
+            f"{e.label} {e.speedup:.2f}x ({interval_text(e.speedup_ci)}, {e.repeats} repeats)"
+            for e in result.executors[1:]
+            if e.speedup is not None
+        )
         met = [finding.met for finding in judge(preset, result)]
-        shown = f"{speedups}; expectations met: {sum(m is True for m in met)}/{len(met)}"
+        withheld = verdict_withheld(result)
+        shown = (
+            f"{speedups}; stopped by {result.stopped_by}; expectations met: {sum(m is True for m in met)}/{len(met)}"
+        )
+        if withheld:
+            shown += f"; withheld: {withheld}"
     return wall_s, shown
 
 

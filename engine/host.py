@@ -235,8 +235,9 @@ def capabilities(host: HostInfo) -> list[Capability]:
             Capability(
                 "Parallel speedup",
                 True,
-                f"CPU work can run on {host.usable_cpus} cores at once, so no approach can beat "
-                f"{host.usable_cpus}.0x on CPU work here: that is the physical limit every chart shows.",
+                f"This process may use {host.usable_cpus} CPUs (its affinity, os.process_cpu_count()), so no "
+                f"approach can beat {host.usable_cpus}.0x on CPU work here; a container's CPU quota may allow "
+                "less, and the affinity count does not see it.",
             )
         )
     else:

@@ -1,11 +1,13 @@
 """Hand-built BenchResult values for the benchmark page's unit tests (no worker process needed).
 
-Medians are given per executor; speedups and bands follow from them exactly as engine.bench.measure computes them.
+Medians are given per executor; each gets seven repeats scaled by the same round factors (so each speedup's
+interval is exactly its point, unless `spread` widens the executors' own factors), and speedups, intervals and
+bands follow from them as the parent assigns them (engine.bench.results.assess).
 """
 
 from __future__ import annotations
 
-from engine.bench.results import BenchResult, BenchSpec, ExecutorResult, Sample, Span, speedup_band
+from engine.bench.results import BenchResult, BenchSpec, ExecutorResult, Sample, Span, assess
 
 
 def make_result(
@@ -18,6 +20,8 @@ def make_result(
     gil_enabled: bool = True,
     python_version: str = "3.11.7",
     usable_cpus: int = 2,
+    spread: float = 0.0,
+    disturbed: bool = False,
 ) -> BenchResult:
     """A result whose first executor is the baseline; medians in seconds by executor name."""
     medians = medians or {"sequential": 1.0, "threads": 1.02, "processes": 0.55}
@@ -35,22 +39,27 @@ def make_result(
             )
             for task in range(tasks)
         )
-        speedup = medians[baseline] / median
+        own = (
+            _ROUND_FACTORS
+            if name == baseline
+            else tuple(f * (1 + spread * d) for f, d in zip(_ROUND_FACTORS, _OWN, strict=True))
+        )
+        times = tuple(median * factor for factor in own)
         executors.append(
             ExecutorResult(
                 name=name,
                 label=f"{name} (free-threaded)" if name == "threads" and not gil_enabled else name,
                 workers=lanes,
                 start_method="forkserver" if "processes" in name else None,
-                times_s=(median * 0.98, median, median * 1.03),
-                median_s=median,
-                min_s=median * 0.98,
-                max_s=median * 1.03,
+                times_s=times,
+                median_s=sorted(times)[3],
+                min_s=min(times),
+                max_s=max(times),
                 spread=0.05,
                 noisy=False,
                 startup_s=0.02 if name != baseline else 0.0,
-                speedup=speedup,
-                band=speedup_band(speedup),
+                speedup=None,
+                band=None,
                 correct=True,
                 spans=spans,
                 peak_rss_mb=30.0 if "processes" in name else 12.0,
@@ -62,17 +71,26 @@ def make_result(
         Sample(t_s=0.1 * index, cpu_percent_per_core=(50.0 + index, 40.0), rss_mb=20.0 + index, executor=name)
         for index, name in enumerate(medians)
     )
-    return BenchResult(
-        spec=BenchSpec(kernel=kernel, executors=tuple(medians), workers=workers, tasks=tasks, size=size),
-        host={
-            "python_version": python_version,
-            "executable": f"/usr/bin/python{python_version[:4]}",
-            "gil_enabled": gil_enabled,
-            "free_threaded_build": not gil_enabled,
-            "usable_cpus": usable_cpus,
-        },
-        baseline=baseline,
-        executors=tuple(executors),
-        samples=samples,
-        created_at="2026-11-25T19:00:00+00:00",
+    return assess(
+        BenchResult(
+            spec=BenchSpec(kernel=kernel, executors=tuple(medians), workers=workers, tasks=tasks, size=size),
+            host={
+                "python_version": python_version,
+                "executable": f"/usr/bin/python{python_version[:4]}",
+                "gil_enabled": gil_enabled,
+                "free_threaded_build": not gil_enabled,
+                "usable_cpus": usable_cpus,
+            },
+            baseline=baseline,
+            executors=tuple(executors),
+            samples=samples,
+            created_at="2026-11-25T19:00:00+00:00",
+            stopped_by="target",
+            disturbed=disturbed,
+        )
     )
+
+
+# Seven rounds' load factors shared by every executor (median 1.0), and each executor's own deviations.
+_ROUND_FACTORS = (0.98, 1.0, 1.03, 0.99, 1.01, 0.97, 1.02)
+_OWN = (1.0, -1.0, 0.5, -0.5, 0.0, 1.0, -1.0)

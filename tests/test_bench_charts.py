@@ -31,13 +31,32 @@ def test_speedup_bars_are_coloured_by_band_with_okabe_ito_colours() -> None:
     }
     spec = bench_charts.speedup_chart(frame, cores=2).to_dict()
     colour = spec["layer"][0]["encoding"]["color"]
-    assert colour["field"] == "verdict"
+    assert colour["field"] == "band_label"
     assert dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True)) == {
         "baseline": "#999999",
         "< 1.0x slower than baseline: don't use": "#D55E00",
         "> 2.0x clear winner": "#009E73",
     }
     assert set(colour["scale"]["range"]) <= {*bench_charts.OKABE_ITO.values(), "#999999"}
+
+
+def test_speedup_chart_draws_each_interval_as_an_error_bar_and_the_table_shows_it() -> None:
+    result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.8}, spread=0.3)
+    frame = bench_charts.speedup_frame(result)
+    processes = frame[frame["executor"] == "processes"].iloc[0]
+    assert processes["low"] <= processes["speedup"] <= processes["high"]
+    assert processes["interval"] == f"{processes['low']:.2f}-{processes['high']:.2f}x"
+    assert processes["band"] == "between" and "between 'don't use' and 'worth considering'" in processes["verdict"]
+    spec = bench_charts.speedup_chart(frame, cores=2).to_dict()
+    bars = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "errorbar"]
+    assert len(bars) == 1
+    assert (bars[0]["encoding"]["x"]["field"], bars[0]["encoding"]["x2"]["field"]) == ("low", "high")
+
+
+def test_a_disturbed_run_shows_no_band_in_the_chart() -> None:
+    frame = bench_charts.speedup_frame(make_result(disturbed=True))
+    assert set(frame["band"]) == {"baseline", "none"}
+    assert (frame["verdict"][1:] == "withheld: the run was disturbed").all()
 
 
 def test_speedup_chart_has_band_rules_and_the_usable_core_line() -> None:

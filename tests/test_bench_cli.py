@@ -12,7 +12,7 @@ import pytest
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ["--tasks", "4", "--size", "3000", "--repeats", "1", "--warmups", "0"]
+SMALL = ["--tasks", "4", "--size", "3000", "--repeats", "1", "--warmups", "0", "--budget-s", "0"]
 EXECUTOR_KEYS = {
     "name",
     "workers",
@@ -24,6 +24,9 @@ EXECUTOR_KEYS = {
     "startup_s",
     "speedup",
     "band",
+    "band_range",
+    "speedup_ci",
+    "repeats",
     "correct",
     "spans",
     "peak_rss_mb",
@@ -42,13 +45,32 @@ def test_json_output_has_the_design_keys(capsys: pytest.CaptureFixture[str]) -> 
     for entry in result["executors"]:
         assert set(entry) >= EXECUTOR_KEYS
         assert entry["correct"] is True
-        assert len(entry["times_s"]) == 1
+        assert len(entry["times_s"]) == entry["repeats"] == 1
+        # One repeat gives no interval, so no band; the baseline's own ratio is exactly 1.
+        assert entry["speedup_ci"] == ([1.0, 1.0] if entry["name"] == "sequential" else None)
+        assert entry["band"] is None
         assert {"task", "worker", "start_s", "end_s"} == set(entry["spans"][0])
+    assert result["version"] == 2 and result["stopped_by"] == "budget" and result["disturbed"] is False
+
+
+def test_json_gives_every_speedup_an_interval_that_holds_it(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["bench", "--kernel", "primes", "--executors", "sequential,threads,processes", "--workers", "2"]
+    small = ["--tasks", "4", "--size", "2000", "--warmups", "0", "--budget-s", "2", "--json"]
+    assert main(argv + small) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["stopped_by"] in ("target", "budget", "max_repeats")
+    for entry in result["executors"]:
+        low, high = entry["speedup_ci"]
+        assert low <= entry["speedup"] <= high
+        assert entry["repeats"] >= 6 and len(entry["times_s"]) == entry["repeats"]
+        assert entry["band_range"] is not None or entry["name"] == "sequential"
 
 
 def test_table_shows_bands_and_the_usable_core_limit(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--kernel", "sleep_io", "--executors", "threads", "--size", "5", "--tasks", "4"]) == 0
+    argv = ["bench", "--kernel", "sleep_io", "--executors", "threads", "--size", "5", "--tasks", "4", "--budget-s", "3"]
+    assert main(argv) == 0
     table = capsys.readouterr().out
+    assert "95% interval" in table and "Repeats stopped because" in table
     assert "usable cores:" in table
     assert "the baseline" in table
     assert "threads (GIL)" in table or "threads (free-threaded)" in table
@@ -67,6 +89,8 @@ def test_table_shows_bands_and_the_usable_core_limit(capsys: pytest.CaptureFixtu
         (["--kernel", "primes", "--start-method", "teleport"], "start_method"),
         (["--kernel", "primes", "--python", "/bin/ls"], "python"),
         (["--kernel", "primes", "--timeout", "0"], "timeout"),
+        (["--kernel", "primes", "--budget-s", "soon"], "budget_s"),
+        (["--kernel", "primes", "--budget-s", "-1"], "budget_s"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_naming_the_field(

@@ -30,10 +30,14 @@ def test_home_lists_host_facts_and_interpreters():
     assert "Build" in interpreters.columns
 
 
-def test_home_says_free_threaded_figures_are_not_measured_without_such_an_interpreter():
+def test_home_says_whether_free_threaded_figures_can_be_measured_here():
+    # The host decides: with a free-threaded interpreter the page names it, without one it says so.
     app = run_app()
     warnings = " ".join(warning.value for warning in app.warning)
-    assert "free-threaded figures are not measured on this host" in warnings
+    successes = " ".join(success.value for success in app.success)
+    assert ("Free-threaded interpreter found" in successes) != (
+        "free-threaded figures are not measured on this host" in warnings
+    )
 
 
 def test_presentation_toggle_enlarges_text_and_stays_on():
@@ -58,3 +62,23 @@ def test_presentation_mode_shows_the_decision_table_as_one_card_per_row():
         f"#### {framework.WORKLOAD_TITLES[row.kind]} → {framework.APPROACH_TITLES[row.approach]}"
         for row in framework.DECISION_TABLE
     ]
+
+
+def test_home_links_each_rows_sources():
+    app = run_app()
+    markdown = " ".join(m.value for m in app.markdown)
+    for row in framework.DECISION_TABLE:
+        for title, url in row.sources:
+            assert f"[{title}]({url})" in markdown, row.kind
+    assert "FACTS.md" not in markdown
+
+
+def test_home_calls_the_core_count_affinity_and_names_container_quotas():
+    # Issue 10 #14: the count is the CPUs this process may use (affinity); a container's quota may be lower.
+    app = run_app()
+    shown = " ".join(element.value for element in (*app.success, *app.warning))
+    assert "physical limit" not in shown
+    badge = " ".join(caption.value for caption in app.sidebar.caption)
+    assert "usable cores" not in badge and "affinity" in badge and "quota" in badge
+    if any("Parallel speedup" in success.value for success in app.success):
+        assert "affinity" in shown and "quota" in shown

@@ -18,6 +18,8 @@ from engine.bench.presets import (
     verdicts,
     warnings_for,
 )
+from engine.bench.results import BANDS
+from engine.bench.verdicts import verdict_withheld, withheld_reason
 from engine.errors import InputError
 from kernels import REGISTRY
 from tests.bench_fakes import make_result
@@ -104,7 +106,30 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 def test_gil_preset_judged_as_expected_on_a_gil_build() -> None:
     findings = judge(get_preset("gil_cpu"), make_result({"sequential": 1.0, "threads": 1.01, "processes": 0.55}))
     assert [(finding.executor, finding.met) for finding in findings] == [("processes", True), ("threads", True)]
-    assert "1.82x, as expected (at least 1.5x" in findings[0].sentence
+    assert "1.82x (95% interval 1.82-1.82x), as expected (at least 1.5x" in findings[0].sentence
+
+
+def test_a_finding_is_judged_on_the_whole_interval() -> None:
+    # processes at about 1.8x with a wide interval that reaches below 1.5x: the expectation is not judged.
+    wide = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.55}, spread=0.3)
+    processes = judge(get_preset("gil_cpu"), wide)[0]
+    assert processes.met is None and "the interval reaches both sides" in processes.sentence
+    assert "between 'worth considering' and 'clear winner'" in processes.sentence
+
+
+def test_a_disturbed_run_is_shown_but_not_judged_and_says_why() -> None:
+    result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.55}, disturbed=True)
+    assert verdict_withheld(result) is not None
+    assert all(finding.met is None for finding in judge(get_preset("gil_cpu"), result))
+    lines = verdicts(result)
+    assert lines[0].startswith("No verdicts: other programs")
+    assert "run again when the host is quieter" in lines[0]
+    assert not any(wording in line for line in lines for _, _, wording in BANDS)
+
+
+def test_the_withheld_reason_gives_the_disturbance_figure() -> None:
+    reason = withheld_reason({"other_cores_mean": 1.4}, 2)
+    assert reason.startswith("other programs used 1.4 of the 2 cores during this run: these speedups do not measure")
 
 
 def test_gil_preset_judged_not_as_expected_when_processes_do_not_scale() -> None:
@@ -117,7 +142,7 @@ def test_threads_expectation_does_not_apply_when_the_gil_is_off() -> None:
     result = make_result({"sequential": 1.0, "threads": 0.52, "processes": 0.55}, gil_enabled=False)
     threads = judge(get_preset("gil_cpu"), result)[1]
     assert threads.met is None
-    assert "threads (free-threaded): 1.92x with the GIL off" in threads.sentence
+    assert "threads (free-threaded): 1.92x (95% interval 1.92-1.92x) with the GIL off" in threads.sentence
 
 
 def test_missing_executor_is_not_judged() -> None:
@@ -128,8 +153,16 @@ def test_missing_executor_is_not_judged() -> None:
 def test_verdicts_use_the_lessons_wording_and_the_core_limit() -> None:
     lines = verdicts(make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.45}))
     assert lines[0] == "sequential: the baseline (1 s median)."
-    assert lines[1].startswith("threads: 1.00x, 1.0-1.2x overhead not justified")
-    assert lines[2] == "processes: 2.22x, > 2.0x clear winner (limit here: 2 cores)."
+    assert lines[1].startswith("threads: 1.00x (95% interval 1.00-1.00x, 7 repeats), 1.0-1.2x overhead not justified")
+    assert (
+        lines[2] == "processes: 2.22x (95% interval 2.22-2.22x, 7 repeats), > 2.0x clear winner (limit here: 2 cores)."
+    )
+
+
+def test_a_verdict_across_a_band_edge_names_both_bands() -> None:
+    lines = verdicts(make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.8}, spread=0.3))
+    assert "0.97-1.79x: between 'don't use' and 'worth considering'" in lines[2]
+    assert "use if the workload is large" not in lines[2]
 
 
 def test_warnings_keep_the_workers_and_add_failed_or_unavailable_executors() -> None:

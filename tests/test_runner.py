@@ -90,8 +90,12 @@ def test_run_streams_progress_and_samples_the_whole_process_tree() -> None:
     seen: list[Progress] = []
     spec = BenchSpec("sleep_io", ("sequential", "processes"), workers=2, tasks=4, size=60, repeats=2, warmups=0)
     result = run_benchmark(spec, on_progress=seen.append)
-    assert seen[:2] == [Progress("sequential", "startup", 0, 1), Progress("processes", "startup", 0, 1)]
-    assert seen[-1] == Progress("processes", "repeat", 2, 2)
+    assert [(p.executor, p.phase, p.repeat, p.of) for p in seen[:2]] == [
+        ("sequential", "startup", 0, 1),
+        ("processes", "startup", 0, 1),
+    ]
+    assert (seen[-1].executor, seen[-1].phase, seen[-1].repeat, seen[-1].of) == ("processes", "repeat", 2, 2)
+    assert [p.fraction for p in seen] == sorted(p.fraction for p in seen) and seen[-1].fraction < 1.0
     assert result.samples and {sample.executor for sample in result.samples} <= {None, "sequential", "processes"}
     entries = {entry.name: entry for entry in result.executors}
     assert all(entry.correct for entry in entries.values())

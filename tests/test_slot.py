@@ -157,3 +157,24 @@ def test_a_recent_run_is_found_again_by_its_id() -> None:
     assert job.done.wait(timeout=5)
     assert slot.job(job.holder.run_id) is job
     assert slot.job("not-a-run") is None
+
+
+def test_the_progress_bar_of_a_plan_never_runs_backwards(tmp_path: Path) -> None:
+    # Before: 0..100% in the warm-up, then 11, 44, 77, 22, ... as the interleaved repeats went round.
+    fractions: list[float] = []
+
+    class RecordingJob(Job):
+        def __setattr__(self, name: str, value: object) -> None:
+            if name == "fraction":
+                fractions.append(float(value))  # type: ignore[arg-type]
+            super().__setattr__(name, value)
+
+    specs = tuple(
+        BenchSpec("noop", ("sequential", "threads", "asyncio"), tasks=2, repeats=3, warmups=2, workers=w)
+        for w in (1, 2)
+    )
+    plan = RunPlan("bar", specs)
+    job = RecordingJob(Holder("me", "bar", datetime.now()), plan)
+    plan_work(ResultStore(tmp_path / "r.sqlite"), LOCAL_LIMITS, 60)(job)
+    assert len(fractions) > 10
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0

@@ -48,13 +48,25 @@ def test_worker_runs_isolated_and_streams_ready_progress_result() -> None:
     assert events[0] == {"event": "ready"}
     assert events[-1]["event"] == "result"
     progress = [event for event in events if event["event"] == "progress"]
-    first = {"event": "progress", "executor": "sequential", "phase": "startup", "repeat": 0, "of": 1, "pids": []}
+    first = {
+        "event": "progress",
+        "executor": "sequential",
+        "phase": "startup",
+        "repeat": 0,
+        "of": 1,
+        "fraction": 0.0,
+        "pids": [],
+    }
     assert progress[0] == first
     assert {event["phase"] for event in progress} == {"startup", "repeat"}
     # Once its pool is up, a process executor names its pool's processes: the runner reads their memory.
     pool_repeat = next(e for e in progress if e["executor"] == "processes" and e["phase"] == "repeat")
     assert len(pool_repeat["pids"]) == 2
+    fractions = [event["fraction"] for event in progress]
+    assert fractions == sorted(fractions)  # one bar over the whole run: it never runs backwards
     result = BenchResult.from_dict(events[-1]["result"])
+    # The worker measures only: intervals and bands are the parent's (engine.bench.results.assess).
+    assert all(entry.band is None and entry.speedup_ci is None for entry in result.executors)
     for entry in result.executors:
         if entry.unavailable is None:
             assert entry.error is None and entry.correct is True, entry

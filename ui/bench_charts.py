@@ -6,6 +6,7 @@ chart (so tests read the spec). Colours are Okabe-Ito, safe for colour-blind rea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import altair as alt
@@ -13,6 +14,7 @@ import pandas as pd
 
 from engine.bench.results import BANDS, BenchResult
 from engine.bench.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
+from engine.bench.verdicts import band_text, interval_text, verdict_withheld
 
 # Okabe & Ito (2008), the colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
@@ -34,8 +36,15 @@ BAND_COLOURS: dict[str, str] = {
     "not_justified": OKABE_ITO["orange"],
     "worth_considering": OKABE_ITO["sky_blue"],
     "clear_winner": OKABE_ITO["bluish_green"],
+    "between": OKABE_ITO["yellow"],
+    "none": "#CCCCCC",
 }
-BAND_LABELS: dict[str, str] = {"baseline": "baseline", **{band: wording for band, _, wording in BANDS}}
+BAND_LABELS: dict[str, str] = {
+    "baseline": "baseline",
+    **{band: wording for band, _, wording in BANDS},
+    "between": "interval between two bands: no single verdict",
+    "none": "no verdict (no interval, or the run was disturbed)",
+}
 BAND_RULES: tuple[float, ...] = (1.0, 1.2, 2.0)
 STARTING = "(starting)"  # samples taken before the worker reported its first executor
 
@@ -45,31 +54,50 @@ def usable_cores(result: BenchResult) -> int:
     return int(result.host.get("usable_cpus") or result.host.get("logical_cpus") or 1)
 
 
+SPEEDUP_COLUMNS = ["executor", "speedup", "low", "high", "interval", "median_s", "band", "verdict", "correct", "noisy"]
+
+
 def speedup_frame(result: BenchResult) -> pd.DataFrame:
-    """One row per executor that has a time: speedup, band and its wording; the baseline is its own band."""
+    """One row per executor that has a time: speedup, its 95% interval, band and verdict; the baseline is its own
+    band. Colour `band` is the band the whole interval lies in, "between" when it straddles an edge, "none"
+    without an interval or in a disturbed run; `verdict` is the sentence (engine.bench.verdicts)."""
+    withheld = verdict_withheld(result)
     rows = []
     for executor in result.executors:
         if executor.speedup is None:
             continue
-        band = "baseline" if executor.name == result.baseline else (executor.band or "dont_use")
+        low, high = executor.speedup_ci if executor.speedup_ci is not None else (None, None)
+        if executor.name == result.baseline:
+            band, verdict = "baseline", "baseline"
+        elif withheld is not None:
+            band, verdict = "none", "withheld: the run was disturbed"
+        elif executor.band is not None:
+            band, verdict = executor.band, BAND_LABELS[executor.band]
+        else:
+            band, verdict = ("between" if executor.band_range else "none"), band_text(executor)
         rows.append(
             {
                 "executor": executor.label or executor.name,
                 "speedup": round(executor.speedup, 3),
+                "low": None if low is None else round(low, 3),
+                "high": None if high is None else round(high, 3),
+                "interval": "-" if executor.name == result.baseline else interval_text(executor.speedup_ci),
                 "median_s": executor.median_s,
                 "band": band,
-                "verdict": BAND_LABELS[band],
+                "verdict": verdict,
                 "correct": executor.correct,
                 "noisy": executor.noisy,
             }
         )
-    return pd.DataFrame(rows, columns=["executor", "speedup", "median_s", "band", "verdict", "correct", "noisy"])
+    return pd.DataFrame(rows, columns=SPEEDUP_COLUMNS)
 
 
 def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
-    """Speedup bars coloured by band, rules at 1.0/1.2/2.0, and a line at the usable core count."""
-    top = max([cores, *frame["speedup"].tolist()]) * 1.1
+    """Speedup bars coloured by band, each with its 95% interval as an error bar, rules at 1.0/1.2/2.0, and a line
+    at the usable core count."""
+    top = max([cores, *frame["speedup"].tolist(), *frame["high"].dropna().tolist()]) * 1.1
     bands = [band for band in BAND_COLOURS if band in set(frame["band"])]
+    labels = {band: BAND_LABELS[band] for band in bands}
     bars = (
         alt.Chart(frame)
         .mark_bar()
@@ -77,14 +105,24 @@ def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
             x=alt.X("speedup:Q", title="Speedup over the baseline (x)", scale=alt.Scale(domain=[0, top])),
             y=alt.Y("executor:N", title=None, sort=None),
             color=alt.Color(
-                "verdict:N",
+                "band_label:N",
                 title="Interpretation",
-                scale=alt.Scale(
-                    domain=[BAND_LABELS[band] for band in bands], range=[BAND_COLOURS[band] for band in bands]
-                ),
+                scale=alt.Scale(domain=list(labels.values()), range=[BAND_COLOURS[band] for band in bands]),
                 legend=alt.Legend(labelLimit=420, orient="bottom", columns=1),
             ),
-            tooltip=["executor", alt.Tooltip("speedup:Q", format=".2f"), "verdict", "median_s"],
+            tooltip=["executor", alt.Tooltip("speedup:Q", format=".2f"), "interval", "verdict", "median_s"],
+        )
+        .transform_calculate(band_label=_label_expression(labels))
+    )
+    error_bars = (
+        alt.Chart(frame)
+        .transform_filter("isValid(datum.low)")
+        .mark_errorbar(ticks=True, color=OKABE_ITO["black"], thickness=2)
+        .encode(
+            x=alt.X("low:Q", title="Speedup over the baseline (x)"),
+            x2="high:Q",
+            y=alt.Y("executor:N", sort=None),
+            tooltip=["executor", "interval"],
         )
     )
     rules_frame = pd.DataFrame({"speedup": list(BAND_RULES), "label": [f"{value:.1f}x" for value in BAND_RULES]})
@@ -96,10 +134,18 @@ def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
         .mark_text(align="right", dx=-4, dy=-6, color=OKABE_ITO["blue"], baseline="bottom")
         .encode(x="speedup:Q", y=alt.value(0), text="label:N")
     )
-    return alt.layer(bars, rules, cores_rule, cores_text).properties(
+    return alt.layer(bars, error_bars, rules, cores_rule, cores_text).properties(
         title="Speedup against the interpretation table and this host's limit",
         height=_layered_height(len(frame), 45, len(bands)),
     )
+
+
+def _label_expression(labels: dict[str, str]) -> str:
+    """A Vega expression giving each band id's legend label (the colour scale's domain is the labels)."""
+    expression = "''"
+    for band, label in labels.items():
+        expression = f"datum.band === {json.dumps(band)} ? {json.dumps(label)} : {expression}"
+    return expression
 
 
 def _layered_height(rows: int, row_px: int, legend_rows: int) -> int:
@@ -235,26 +281,37 @@ def memory_chart(frame: pd.DataFrame) -> alt.Chart:
 def sweep_frame(points: Sequence[SweepPoint], fit: AmdahlFit | None = None) -> pd.DataFrame:
     """Measured speedups per executor along a sweep; with a fit, the ideal line and the Amdahl curve too."""
     rows = [
-        {"x": point.x, "series": point.label, "speedup": round(point.speedup, 3), "basis": "measured"}
+        {
+            "x": point.x,
+            "series": point.label,
+            "speedup": round(point.speedup, 3),
+            "low": None if point.low is None else round(point.low, 3),
+            "high": None if point.high is None else round(point.high, 3),
+            "basis": "measured",
+        }
         for point in points
     ]
     if fit is not None:
         xs = sorted({point.x for point in points})
         rows += [{"x": x, "series": "ideal (one per worker)", "speedup": float(x), "basis": "model"} for x in xs]
+    if fit is not None and fit.parallel_fraction is not None:
+        fraction = fit.parallel_fraction
+        spread = "" if fit.fraction_ci is None else f" ({fit.fraction_ci[0]:.2f}-{fit.fraction_ci[1]:.2f})"
         rows += [
             {
                 "x": x,
-                "series": f"Amdahl fit, p = {fit.parallel_fraction:.2f}",
-                "speedup": round(amdahl_speedup(fit.parallel_fraction, min(x, fit.usable_cores)), 3),
+                "series": f"Amdahl fit, p = {fraction:.2f}{spread}",
+                "speedup": round(amdahl_speedup(fraction, min(x, fit.usable_cores)), 3),
                 "basis": "model",
             }
             for x in xs
         ]
-    return pd.DataFrame(rows, columns=["x", "series", "speedup", "basis"])
+    return pd.DataFrame(rows, columns=["x", "series", "speedup", "low", "high", "basis"])
 
 
 def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool) -> alt.LayerChart:
-    """Speedup along a sweep: solid measured lines, dashed model lines, and a rule at 1.0x."""
+    """Speedup along a sweep: solid measured lines with their 95% intervals as error bars, dashed model lines,
+    and a rule at 1.0x."""
     series = list(dict.fromkeys(frame["series"]))
     lines = (
         alt.Chart(frame)
@@ -271,8 +328,21 @@ def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool) -> alt.LayerChar
             tooltip=["series", "x", alt.Tooltip("speedup:Q", format=".2f"), "basis"],
         )
     )
+    error_bars = (
+        alt.Chart(frame)
+        .transform_filter("isValid(datum.low)")
+        .mark_errorbar(ticks=True)
+        .encode(
+            x=alt.X("x:Q", scale=alt.Scale(type="log" if log_x else "linear")),
+            y=alt.Y("low:Q", title="Speedup over the baseline (x)"),
+            y2="high:Q",
+            color=alt.Color("series:N", scale=alt.Scale(domain=series, range=SERIES_COLOURS[: len(series)])),
+        )
+    )
     baseline = alt.Chart(pd.DataFrame({"speedup": [1.0]})).mark_rule(strokeDash=[4, 4], color="#555555")
-    return alt.layer(lines, baseline.encode(y="speedup:Q")).properties(title="Speedup along the sweep", height=300)
+    return alt.layer(lines, error_bars, baseline.encode(y="speedup:Q")).properties(
+        title="Speedup along the sweep", height=300
+    )
 
 
 def compare_frame(runs: Sequence[tuple[str, BenchResult]]) -> pd.DataFrame:
@@ -280,9 +350,9 @@ def compare_frame(runs: Sequence[tuple[str, BenchResult]]) -> pd.DataFrame:
     rows = [
         {"run": label, **row}
         for label, result in runs
-        for row in speedup_frame(result)[["executor", "speedup", "median_s", "verdict"]].to_dict("records")
+        for row in speedup_frame(result)[["executor", "speedup", "interval", "median_s", "verdict"]].to_dict("records")
     ]
-    return pd.DataFrame(rows, columns=["run", "executor", "speedup", "median_s", "verdict"])
+    return pd.DataFrame(rows, columns=["run", "executor", "speedup", "interval", "median_s", "verdict"])
 
 
 def compare_chart(frame: pd.DataFrame) -> alt.LayerChart:
@@ -301,7 +371,7 @@ def compare_chart(frame: pd.DataFrame) -> alt.LayerChart:
                 scale=alt.Scale(domain=runs, range=SERIES_COLOURS[: len(runs)]),
                 legend=alt.Legend(orient="bottom", columns=1, labelLimit=500),
             ),
-            tooltip=["run", "executor", alt.Tooltip("speedup:Q", format=".2f"), "verdict"],
+            tooltip=["run", "executor", alt.Tooltip("speedup:Q", format=".2f"), "interval", "verdict"],
         )
     )
     rules = (

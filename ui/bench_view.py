@@ -16,6 +16,7 @@ from engine.bench.results import BenchResult
 from engine.bench.slot import RunSlot, public_mode
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
+from engine.bench.verdicts import stopped_text, verdict_withheld
 from engine.host import Interpreter
 from kernels import get_kernel
 from ui import bench_charts
@@ -66,7 +67,12 @@ def run_label(result: BenchResult, run_id: int | None = None, preset: str | None
 
 
 def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "result") -> None:
-    """Verdicts, warnings, what the preset showed, then the charts each with its table."""
+    """Verdicts, warnings, what the preset showed, then the charts each with its table.
+
+    A disturbed run is shown, but its verdicts are withheld and the reason comes first."""
+    withheld = verdict_withheld(result)
+    if withheld is not None:
+        st.error(f"No verdicts for this run: {withheld}.", icon=":material/block:")
     for warning in warnings_for(result):
         st.warning(warning, icon=":material/warning:")
     for note in unavailable_notes(result):
@@ -84,7 +90,10 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
         st.altair_chart(style_chart(bench_charts.speedup_chart(speedups, cores)), width="stretch", key=f"{key}_speedup")
         st.caption(
             f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's "
-            f"{cores} usable cores, the most CPU work can gain here. The same figures:"
+            f"{cores} usable cores, the most CPU work can gain here. Each black bar is the speedup's 95% interval: "
+            "a band is given only when the whole interval lies in it. "
+            f"{stopped_text(result) or 'This run predates intervals: they were computed from its repeats.'} "
+            "The same figures:"
         )
         st.dataframe(speedups, hide_index=True, key=f"{key}_speedup_table")
     timeline = bench_charts.timeline_frame(result)

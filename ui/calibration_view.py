@@ -23,11 +23,12 @@ def calibration_panel(owner: str) -> None:
         st.error(str(error), icon=":material/error:")
         calibration = None
     with st.expander(
-        "This host's measured costs" if calibration else "This host is not calibrated: estimates use FACTS.md"
+        "This host's measured costs" if calibration else "This host is not calibrated: estimates use stated defaults"
     ):
         if calibration is None:
             st.markdown(
-                "The memory and overhead figures below come from FACTS.md's stated defaults. Measure this host "
+                "The memory and overhead figures below are stated defaults, each labelled with its source. Measure "
+                "this host "
                 "(a few seconds: empty tasks through every executor, and the memory of a bare worker and of idle "
                 "threads) and every estimate will use its own figures, labelled with when they were measured."
             )

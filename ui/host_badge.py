@@ -1,4 +1,4 @@
-"""The sidebar badge: which Python serves this app, its build and GIL state, usable cores."""
+"""The sidebar badge: which Python serves this app, its build and GIL state, the CPUs its affinity allows."""
 
 from __future__ import annotations
 
@@ -24,6 +24,6 @@ def host_badge() -> None:
     build = "free-threaded" if info.free_threaded_build else "GIL build"
     gil = "GIL off" if not info.gil_enabled else "GIL on"
     st.sidebar.caption(
-        f"This server: Python {info.python_version} · {build} · {gil} · {info.usable_cpus} usable "
-        f"{'core' if info.usable_cpus == 1 else 'cores'}"
+        f"This server: Python {info.python_version} · {build} · {gil} · {info.usable_cpus} "
+        f"{'CPU' if info.usable_cpus == 1 else 'CPUs'} by affinity (a container's quota may allow less)"
     )

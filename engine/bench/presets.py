@@ -14,7 +14,8 @@ from typing import Any
 
 import tomllib
 
-from engine.bench.results import EXECUTORS, BenchResult, BenchSpec, band_wording
+from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
+from engine.bench.verdicts import band_text, executor_verdict, interval_text, verdict_withheld
 from engine.errors import InputError
 
 PRESETS_FILE = Path(__file__).parent / "data" / "presets.toml"
@@ -27,6 +28,8 @@ PRESET_IDS: tuple[str, ...] = (
     "scaling_workers",
 )
 SWEEPS: tuple[str, ...] = ("none", "size", "workers")
+# A preset's repeats are its minimum; rounds are added within its budget up to this many.
+PRESET_MAX_REPEATS = 30
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Preset:
     sweep_values: tuple[int, ...] = ()
     expect: tuple[Expectation, ...] = ()
     optional_executors: tuple[str, ...] = ()
+    budget_s: float | None = None  # each run's time bound for adding repeats (a sweep: per run)
 
     def spec(self, size: int | None = None, workers: int | None = None, available: Collection[str] = ()) -> BenchSpec:
         """One run of this preset (a sweep point overrides size or workers); `available` adds optional executors."""
@@ -74,6 +78,8 @@ class Preset:
             size=self.size if size is None else size,
             repeats=self.repeats,
             warmups=self.warmups,
+            max_repeats=max(self.repeats, PRESET_MAX_REPEATS) if self.budget_s is not None else None,
+            budget_s=self.budget_s,
         )
 
     def specs(self, available: Collection[str] = ()) -> tuple[BenchSpec, ...]:
@@ -112,6 +118,7 @@ _OPTIONAL: dict[str, type] = {
     "sweep_values": list,
     "expect": list,
     "optional_executors": list,
+    "budget_s": float,
 }
 _EXPECT_FIELDS: dict[str, tuple[type, ...]] = {
     "executor": (str,),
@@ -187,7 +194,8 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
                 raise _fail(path, entry, name, "is missing", f"a {kind.__name__}")
             continue
         value = raw[name]
-        if isinstance(value, bool) or not isinstance(value, kind):
+        kinds = (int, float) if kind is float else (kind,)
+        if isinstance(value, bool) or not isinstance(value, kinds):
             raise _fail(path, entry, name, f"is {value!r}", f"a {kind.__name__}")
     if raw["id"] not in PRESET_IDS:
         raise _fail(path, entry, "id", f"is {raw['id']!r}", ", ".join(PRESET_IDS))
@@ -204,6 +212,8 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
     for name in ("workers", "tasks", "repeats"):
         if raw[name] < 1:
             raise _fail(path, entry, name, f"is {raw[name]}", "an integer of 1 or more")
+    if "budget_s" in raw and raw["budget_s"] <= 0:
+        raise _fail(path, entry, "budget_s", f"is {raw['budget_s']}", "seconds above 0, or omit it")
     if raw["warmups"] < 0:
         raise _fail(path, entry, "warmups", f"is {raw['warmups']}", "an integer of 0 or more")
     low, high = kernels[raw["kernel"]]
@@ -237,6 +247,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         sweep_values=sweep_values,
         expect=expect,
         optional_executors=optional,
+        budget_s=float(raw["budget_s"]) if "budget_s" in raw else None,
     )
 
 
@@ -277,9 +288,15 @@ def get_preset(preset_id: str) -> Preset:
 
 
 def judge(preset: Preset, result: BenchResult) -> tuple[Finding, ...]:
-    """What the run did show, one finding per expectation of the preset, computed from the result."""
+    """What the run did show, one finding per expectation of the preset, judged on the speedup's interval.
+
+    Met when the whole 95% interval meets the expectation, not met when the whole interval misses it, and
+    not judged (met None) when the interval reaches both sides, when there is no interval, or when the run
+    was disturbed (the reason is given).
+    """
     by_name = {executor.name: executor for executor in result.executors}
     gil_on = bool(result.host.get("gil_enabled", True))
+    withheld = verdict_withheld(result)
     findings = []
     for expectation in preset.expect:
         executor = by_name.get(expectation.executor)
@@ -291,6 +308,9 @@ def judge(preset: Preset, result: BenchResult) -> tuple[Finding, ...]:
             )
             continue
         label = executor.label or executor.name
+        measured = f"{label}: {speedup:.2f}x"
+        if executor.speedup_ci is not None:
+            measured += f" (95% interval {interval_text(executor.speedup_ci)})"
         gil_off = executor.gil_enabled is False or (executor.gil_enabled is None and not gil_on)
         if expectation.gil_only and gil_off:
             findings.append(
@@ -298,39 +318,63 @@ def judge(preset: Preset, result: BenchResult) -> tuple[Finding, ...]:
                     expectation.executor,
                     speedup,
                     None,
-                    f"{label}: {speedup:.2f}x with the GIL off, so the GIL-build expectation "
+                    f"{measured} with the GIL off, so the GIL-build expectation "
                     f"({expectation.wording()}) does not apply.",
                 )
             )
             continue
-        met = (expectation.min is None or speedup >= expectation.min) and (
-            expectation.max is None or speedup <= expectation.max
-        )
-        verdict = "as expected" if met else "not as expected"
+        expected = f"{expectation.wording()}: {expectation.why}"
+        if withheld is not None:
+            findings.append(
+                Finding(expectation.executor, speedup, None, f"{measured}: not judged ({expected}), {withheld}.")
+            )
+            continue
+        if executor.speedup_ci is None:
+            sentence = f"{measured}: not judged ({expected}): too few repeats for an interval."
+            findings.append(Finding(expectation.executor, speedup, None, sentence))
+            continue
+        met = _interval_meets(executor.speedup_ci, expectation)
+        verdict = {True: "as expected", False: "not as expected", None: "not judged, the interval reaches both sides"}
         findings.append(
             Finding(
                 expectation.executor,
                 speedup,
                 met,
-                f"{label}: {speedup:.2f}x, {verdict} ({expectation.wording()}: {expectation.why}). "
-                f"Band: {band_wording(executor.band) if executor.band else 'none'}.",
+                f"{measured}, {verdict[met]} ({expected}). Band: {band_text(executor)}.",
             )
         )
     return tuple(findings)
 
 
+def _interval_meets(interval: tuple[float, float], expectation: Expectation) -> bool | None:
+    """True when the whole interval meets the expectation, False when none of it does, None when it is split."""
+    low, high = interval
+    inside_low = expectation.min is None or low >= expectation.min
+    inside_high = expectation.max is None or high <= expectation.max
+    if inside_low and inside_high:
+        return True
+    outside = (expectation.min is not None and high < expectation.min) or (
+        expectation.max is not None and low > expectation.max
+    )
+    return False if outside else None
+
+
 def verdicts(result: BenchResult) -> tuple[str, ...]:
-    """One line per executor from the interpretation table, with the host's limit beside it."""
+    """One line per executor from the interpretation table and its interval, with the host's limit beside it.
+
+    A disturbed run's first line says why no verdict stands (engine.bench.verdicts.verdict_withheld).
+    """
     cores = result.host.get("usable_cpus", "?")
-    lines = []
+    withheld = verdict_withheld(result)
+    lines = [f"No verdicts: {withheld}."] if withheld is not None else []
     for executor in result.executors:
         label = executor.label or executor.name
         if executor.name == result.baseline:
             lines.append(f"{label}: the baseline ({executor.median_s:.3g} s median)." if executor.median_s else label)
-        elif executor.speedup is not None and executor.band is not None:
-            lines.append(
-                f"{label}: {executor.speedup:.2f}x, {band_wording(executor.band)} (limit here: {cores} cores)."
-            )
+            continue
+        sentence = executor_verdict(result, executor)
+        if sentence is not None:
+            lines.append(sentence if withheld is not None else f"{sentence[:-1]} (limit here: {cores} cores).")
     return tuple(lines)
 
 

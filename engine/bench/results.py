@@ -4,8 +4,16 @@ Standard library only (the worker builds these under any interpreter). A result
 travels as one JSON document with `schema` and `version`; `from_dict` checks
 every field and type and raises InputError naming the first that does not fit.
 
-Result format versions:
+Result format versions (a file of an older version is migrated on load, in from_dict):
   1 - first version: spec, host, baseline, executors (with spans), samples, warnings.
+  2 - intervals and adaptive repeats (issue 11). spec: `repeats` is the minimum, `max_repeats` (null: the
+      minimum) and `budget_s` (null: none) bound the repeats added until every interval is narrow enough.
+      executor: `speedup_ci` [low, high] (the 95% interval, engine.bench.intervals; null with too few
+      repeats), `band` the band the whole interval lies in (null when it straddles an edge, and always for
+      the baseline), `band_range` [band at low, band at high], `repeats` (timed repeats it got). result:
+      `stopped_by` ("target", "budget" or "max_repeats"; null in a migrated version-1 file), `disturbed`.
+      Bands are assigned by the parent (assess), no longer by the worker. Migrating a version-1 file
+      computes speedup_ci from times_s where there are enough repeats and assigns the bands afresh.
 """
 
 from __future__ import annotations
@@ -14,10 +22,15 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from engine.bench.intervals import speedup, speedup_interval
 from engine.errors import InputError
 
 SCHEMA = "concurrency-lab/bench-result"
-VERSION = 1
+VERSION = 2
+VERSIONS_READ: tuple[int, ...] = (1, 2)
+# The default minimum of timed repeats: the fewest that give an interval (intervals.MIN_INTERVAL_REPEATS).
+DEFAULT_REPEATS = 6
+STOPPED_BY: tuple[str, ...] = ("target", "budget", "max_repeats")
 
 EXECUTORS: tuple[str, ...] = (
     "sequential",
@@ -48,6 +61,12 @@ def speedup_band(speedup: float) -> str:
     return BANDS[-1][0]
 
 
+def interval_bands(low: float, high: float) -> tuple[str | None, tuple[str, str]]:
+    """(the band the whole interval [low, high] lies in, or None; [band at low, band at high])."""
+    at_low, at_high = speedup_band(low), speedup_band(high)
+    return (at_low if at_low == at_high else None), (at_low, at_high)
+
+
 def band_wording(band: str) -> str:
     """The lesson's words for a band id."""
     for band_id, _, wording in BANDS:
@@ -65,10 +84,12 @@ class BenchSpec:
     workers: int = 2
     tasks: int = 8
     size: int | None = None  # None: the kernel's default size
-    repeats: int = 3
+    repeats: int = DEFAULT_REPEATS  # the minimum of timed repeats (rounds of every executor)
     warmups: int = 1
     start_method: str | None = None  # None: the interpreter's default
     latency_ms: int | None = None  # hybrid's fetch latency; None: the kernel's default
+    max_repeats: int | None = None  # the most repeats adaptive rounds may reach; None: `repeats`
+    budget_s: float | None = None  # the whole run's time bound for adding rounds; None: no bound
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -123,10 +144,16 @@ class ExecutorResult:
     gil_enabled: bool | None = None
     unavailable: str | None = None
     error: str | None = None
+    speedup_ci: tuple[float, float] | None = None  # the 95% interval of `speedup` (engine.bench.intervals)
+    band_range: tuple[str, str] | None = None  # (band at the interval's low end, band at its high end)
+    repeats: int = 0  # timed repeats this executor got
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["times_s"] = list(self.times_s)
+        for name in ("speedup_ci", "band_range"):
+            if data[name] is not None:
+                data[name] = list(data[name])
         data["spans"] = [span.to_dict() for span in self.spans]
         if self.cpu_percent_per_core is not None:
             data["cpu_percent_per_core"] = list(self.cpu_percent_per_core)
@@ -139,7 +166,24 @@ class ExecutorResult:
         fields["spans"] = tuple(Span.from_dict(span) for span in fields["spans"])
         if fields.get("cpu_percent_per_core") is not None:
             fields["cpu_percent_per_core"] = tuple(fields["cpu_percent_per_core"])
+        if fields.get("speedup_ci") is not None:
+            low_high = fields["speedup_ci"]
+            if len(low_high) != 2 or not all(_is_number(v) for v in low_high) or low_high[0] > low_high[1]:
+                raise InputError("executor.speedup_ci", f"is {low_high!r}", "[low, high] with low <= high, or null")
+            fields["speedup_ci"] = (float(low_high[0]), float(low_high[1]))
+        if fields.get("band_range") is not None:
+            pair = fields["band_range"]
+            if len(pair) != 2 or any(band not in _BAND_IDS for band in pair):
+                raise InputError("executor.band_range", f"is {pair!r}", f"[low, high] of {', '.join(_BAND_IDS)}")
+            fields["band_range"] = tuple(pair)
         return cls(**fields)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_BAND_IDS: tuple[str, ...] = tuple(band for band, _, _ in BANDS)
 
 
 @dataclass(frozen=True)
@@ -176,6 +220,8 @@ class BenchResult:
     created_at: str = ""
     schema: str = SCHEMA
     version: int = VERSION
+    stopped_by: str | None = None  # why the repeats ended: one of STOPPED_BY; None in a migrated version-1 file
+    disturbed: bool = False  # other programs used the cores during the run: verdicts are withheld
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +234,8 @@ class BenchResult:
             "executors": [executor.to_dict() for executor in self.executors],
             "warnings": list(self.warnings),
             "samples": [sample.to_dict() for sample in self.samples],
+            "stopped_by": self.stopped_by,
+            "disturbed": self.disturbed,
         }
 
     @classmethod
@@ -196,14 +244,47 @@ class BenchResult:
             raise InputError("result", f"is {type(data).__name__}", "a JSON object")
         if data.get("schema") != SCHEMA:
             raise InputError("schema", f"is {data.get('schema')!r}", repr(SCHEMA))
-        if data.get("version") != VERSION:
-            raise InputError("version", f"is {data.get('version')!r}", f"{VERSION}")
+        version = data.get("version")
+        if isinstance(version, bool) or version not in VERSIONS_READ:
+            raise InputError("version", f"is {version!r}", " or ".join(str(v) for v in VERSIONS_READ))
         fields = _check_mapping(data, "result", cls)
         fields["spec"] = BenchSpec.from_dict(fields["spec"])
         fields["executors"] = tuple(ExecutorResult.from_dict(item) for item in fields["executors"])
         fields["warnings"] = tuple(fields["warnings"])
         fields["samples"] = tuple(Sample.from_dict(item) for item in fields["samples"])
-        return cls(**fields)
+        if fields.get("stopped_by") is not None and fields["stopped_by"] not in STOPPED_BY:
+            raise InputError("result.stopped_by", f"is {fields['stopped_by']!r}", ", ".join(STOPPED_BY))
+        result = cls(**fields)
+        if version == 1:
+            # Version 1 had no intervals, and its worker gave bands from the point speedup: assign them afresh.
+            result = assess(dataclasses.replace(result, version=VERSION))
+        return result
+
+
+def assess(result: BenchResult) -> BenchResult:
+    """`result` with each executor's speedup, its interval, band and band range computed from its times.
+
+    The parent's step (the worker reports measurements only): the interval pairs each executor's repeats
+    with the baseline's of the same round (engine.bench.intervals); `band` is the band the whole interval
+    lies in, None when it straddles an edge or there is no interval, and None for the baseline itself.
+    """
+    base = next((e for e in result.executors if e.name == result.baseline and e.times_s), None)
+    entries = []
+    for entry in result.executors:
+        fields: dict[str, Any] = {"repeats": len(entry.times_s), "band": None, "band_range": None}
+        fields["speedup_ci"] = None
+        if base is not None and entry.times_s and entry.median_s:
+            fields["speedup"] = speedup(base.median_s or 0.0, entry.median_s)
+            interval = speedup_interval(base.times_s, entry.times_s)
+            if entry.name == result.baseline:
+                interval = (1.0, 1.0)
+            elif interval is not None:
+                fields["band"], fields["band_range"] = interval_bands(*interval)
+            fields["speedup_ci"] = interval
+        else:
+            fields["speedup"] = None
+        entries.append(dataclasses.replace(entry, **fields))
+    return dataclasses.replace(result, executors=tuple(entries))
 
 
 # Types each field may take in JSON, keyed by (dataclass, field name). Built from the annotations.

@@ -24,7 +24,7 @@ from typing import Any
 
 import psutil
 
-from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, Sample
+from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, Sample, assess
 from engine.errors import InputError
 from kernels import Kernel, get_kernel
 
@@ -39,12 +39,14 @@ _MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Progress:
-    """What the worker is doing now: `phase` is "startup", "warmup" or "repeat" (`repeat` of `of`)."""
+    """What the worker is doing now: `phase` is "startup", "warmup" or "repeat" (`repeat` of `of`, the rounds
+    planned so far); `fraction` is the share of the run done (the worker's, never falling)."""
 
     executor: str
     phase: str
     repeat: int
     of: int
+    fraction: float = 0.0
 
 
 class RunCancelled(Exception):
@@ -57,7 +59,8 @@ class RunFailed(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """How big a run may be. A size may go up to `size_factor` times the kernel's ~50 ms size."""
+    """How big a run may be. A size may go up to `size_factor` times the kernel's ~50 ms size; a run's
+    time budget (adaptive repeats) up to `max_run_s`."""
 
     max_tasks: int
     max_workers: int
@@ -70,11 +73,13 @@ class Limits:
 
 # On one's own machine: generous, but a typo must not start an hour-long run.
 LOCAL_LIMITS = Limits(
-    max_tasks=1000, max_workers=32, max_repeats=20, max_warmups=5, size_factor=40, max_latency_ms=5000, max_run_s=600
+    max_tasks=1000, max_workers=32, max_repeats=50, max_warmups=5, size_factor=40, max_latency_ms=5000, max_run_s=600
 )
 # A shared Streamlit Cloud deployment: a class shares its few cores, so one run must stay short and small.
+# Its time is bounded (max_run_s bounds the estimate and the budget), not its repeats: fewer repeats would
+# only widen the intervals.
 PUBLIC_LIMITS = Limits(
-    max_tasks=200, max_workers=4, max_repeats=5, max_warmups=2, size_factor=4, max_latency_ms=500, max_run_s=30
+    max_tasks=200, max_workers=4, max_repeats=50, max_warmups=2, size_factor=4, max_latency_ms=500, max_run_s=30
 )
 
 
@@ -120,6 +125,14 @@ def validate_spec(spec: BenchSpec, limits: Limits | None = None) -> BenchSpec:
     _check_count("tasks", spec.tasks, 1, limits.max_tasks)
     _check_count("repeats", spec.repeats, 1, limits.max_repeats)
     _check_count("warmups", spec.warmups, 0, limits.max_warmups)
+    if spec.max_repeats is not None:
+        _check_count("max_repeats", spec.max_repeats, spec.repeats, limits.max_repeats)
+    if spec.budget_s is not None and (
+        isinstance(spec.budget_s, bool)
+        or not isinstance(spec.budget_s, (int, float))
+        or not 0 <= spec.budget_s <= limits.max_run_s
+    ):
+        raise InputError("budget_s", f"is {spec.budget_s!r}", f"seconds from 0 to {limits.max_run_s:g}")
     if spec.size is not None:
         _check_count("size", spec.size, kernel.min_size, max_size(kernel, limits))
     if spec.start_method is not None and spec.start_method not in START_METHODS:
@@ -326,7 +339,9 @@ def run_benchmark(
                     executor = event["executor"]
                     pool_pids[executor] = set(event.get("pids", ()))
                     if on_progress is not None:
-                        on_progress(Progress(executor, event["phase"], event["repeat"], event["of"]))
+                        on_progress(
+                            Progress(executor, event["phase"], event["repeat"], event["of"], event.get("fraction", 0.0))
+                        )
                 elif event.get("event") in ("result", "error"):
                     outcome = event
             # After the worker exits, orphaned pool processes may hold stdout open, so end-of-file may never
@@ -353,7 +368,8 @@ def run_benchmark(
             raise RunFailed(_failure_message(returncode, "".join(stderr_lines)[-2000:]))
         if outcome["event"] == "error":
             raise InputError(outcome["field"], outcome["problem"], outcome["accepted"])
-        return _with_samples(BenchResult.from_dict(outcome["result"]), samples, peak_rss_mb)
+        # The worker measured; intervals and bands are assigned here, in the parent.
+        return assess(_with_samples(BenchResult.from_dict(outcome["result"]), samples, peak_rss_mb))
     finally:
         _kill_tree(worker, known)
         for stream in (worker.stdout, worker.stderr):

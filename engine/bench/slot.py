@@ -149,6 +149,15 @@ def _run_job(job: Job, work: Callable[[Job], None]) -> None:
         job.done.set()
 
 
+def progress_wording(progress: Progress) -> str:
+    """What the worker does now, for the bar: the executor, and its repeat of the rounds planned so far."""
+    if progress.phase == "repeat":
+        return f"{progress.executor}, repeat {progress.repeat} of {progress.of} (planned so far)"
+    if progress.phase == "warmup":
+        return f"{progress.executor}, warm-up {progress.repeat} of {progress.of}"
+    return f"{progress.executor}, starting"
+
+
 def plan_work(store: ResultStore, limits: Limits, timeout_s: float) -> Callable[[Job], None]:
     """The work of a plan: validate every spec, run each through engine.bench.runner, save each result."""
 
@@ -159,11 +168,10 @@ def plan_work(store: ResultStore, limits: Limits, timeout_s: float) -> Callable[
         for index, spec in enumerate(specs):
             step = f"run {index + 1} of {len(specs)}: " if len(specs) > 1 else ""
 
-            def on_progress(progress: Progress, index: int = index, step: str = step, spec: BenchSpec = spec) -> None:
-                position = spec.executors.index(progress.executor) if progress.executor in spec.executors else 0
-                within = progress.repeat / progress.of if progress.of else 0.0
-                job.fraction = min(1.0, (index + (position + within) / len(spec.executors)) / len(specs))
-                job.status = f"{step}{progress.executor}, {progress.phase} {progress.repeat} of {progress.of}"
+            def on_progress(progress: Progress, index: int = index, step: str = step) -> None:
+                # One bar over the whole plan: each run's share is the worker's own fraction, which never falls.
+                job.fraction = max(job.fraction, min(1.0, (index + progress.fraction) / len(specs)))
+                job.status = f"{step}{progress_wording(progress)}"
 
             result = run_benchmark(
                 spec, job.plan.python, on_progress=on_progress, cancel=job.cancel, timeout_s=timeout_s

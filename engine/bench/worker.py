@@ -1,7 +1,9 @@
 """`python -m engine.bench.worker`: runs one BenchSpec (JSON on stdin) in this process, JSON lines on stdout.
 
 Events, one JSON object a line: {"event": "ready"}, then {"event": "progress", "executor", "phase",
-"repeat", "of", "pids"} before each step, then {"event": "result", "result": {...}} or {"event": "error"}.
+"repeat", "of", "fraction", "pids"} before each step (`fraction` of the run done, never falling), then
+{"event": "result", "result": {...}} or {"event": "error"}. The result holds measurements only: the parent
+assigns intervals and bands (engine.bench.results.assess).
 Standard library only, so any interpreter runs it with `-I -S`; it never imports psutil or the app.
 """
 
@@ -17,7 +19,8 @@ from typing import Any
 
 from engine.bench import probe
 from engine.bench.executors import Work, available_executors, open_session
-from engine.bench.measure import Measurement, band_for, measure_all, summarize
+from engine.bench.intervals import speedup
+from engine.bench.measure import Measurement, measure_all, summarize
 from engine.bench.results import BenchResult, BenchSpec, ExecutorResult
 from engine.errors import InputError
 from kernels import Kernel, get_kernel
@@ -104,12 +107,10 @@ def _entry(
             error=error,
         )
     stats = summarize(measurement.times_s)
-    ratio = band = correct = None
+    ratio = correct = None
     if baseline is not None:
-        ratio, band = band_for(summarize(baseline.times_s).median_s, stats.median_s)
+        ratio = speedup(summarize(baseline.times_s).median_s, stats.median_s)
         correct = measurement.checksum == baseline.checksum
-        if name == BASELINE:
-            band = None  # the baseline is what the bands compare against, not a candidate
     # The spans shown are those of the median repeat, the one the headline number stands for.
     ordered = sorted(measurement.repeats, key=lambda run: run.elapsed_s)
     median_run = ordered[(len(ordered) - 1) // 2]
@@ -123,9 +124,10 @@ def _entry(
         noisy=stats.noisy,
         startup_s=measurement.startup_s,
         speedup=ratio,
-        band=band,
+        band=None,
         correct=correct,
         spans=median_run.spans,
+        repeats=len(measurement.times_s),
     )
 
 
@@ -156,15 +158,34 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
         else:
             sessions[name] = open_session(name, work, spec.workers, _start_method_used(name, spec.start_method))
 
-    def on_repeat(name: str, phase: str, repeat: int, of: int) -> None:
+    def on_repeat(name: str, phase: str, repeat: int, of: int, fraction: float) -> None:
         # The pool's pids let the runner tell this executor's memory from the other pools'.
         pids = list(sessions[name].pool_pids)
-        emit({"event": "progress", "executor": name, "phase": phase, "repeat": repeat, "of": of, "pids": pids})
+        emit(
+            {
+                "event": "progress",
+                "executor": name,
+                "phase": phase,
+                "repeat": repeat,
+                "of": of,
+                "fraction": round(fraction, 4),
+                "pids": pids,
+            }
+        )
 
     with kernel.setup():
-        outcomes = measure_all(sessions, spec.tasks, spec.repeats, spec.warmups, on_repeat)
+        outcomes = measure_all(
+            sessions,
+            spec.tasks,
+            spec.repeats,
+            spec.warmups,
+            on_repeat,
+            max_repeats=spec.max_repeats,
+            budget_s=spec.budget_s,
+            baseline=BASELINE,
+        )
     measurements: dict[str, Measurement] = {}
-    for name, outcome in outcomes.items():
+    for name, outcome in outcomes.measurements.items():
         if isinstance(outcome, Exception):
             failures[name] = (None, _describe_error(outcome))
         else:
@@ -201,6 +222,7 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
         executors=tuple(entries),
         warnings=tuple(warnings),
         created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        stopped_by=outcomes.stopped_by,
     )
 
 

@@ -11,8 +11,10 @@ import json
 import sys
 from typing import Any
 
-from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, band_wording
-from engine.bench.runner import Progress, RunFailed, check_python, run_benchmark, validate_spec
+from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchResult, BenchSpec
+from engine.bench.runner import LOCAL_LIMITS, Progress, RunFailed, check_python, run_benchmark, validate_spec
+from engine.bench.slot import progress_wording
+from engine.bench.verdicts import band_text, interval_text, stopped_text, verdict_withheld
 from engine.errors import InputError
 from kernels import REGISTRY
 
@@ -31,12 +33,22 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workers", default="2", help="pool size (default 2)")
     parser.add_argument("--tasks", default="8", help="tasks per repeat (default 8)")
     parser.add_argument("--size", default=None, help="kernel size per task (default: the kernel's ~50 ms size)")
-    parser.add_argument("--repeats", default="3", help="timed repeats (default 3)")
+    parser.add_argument(
+        "--repeats",
+        default=str(DEFAULT_REPEATS),
+        help=f"the fewest timed repeats (default {DEFAULT_REPEATS}, the fewest that give a 95%% interval); more are "
+        "added until every interval is within +-10%% of its speedup or the budget is spent",
+    )
+    parser.add_argument(
+        "--budget-s", default="30", help="seconds the run may take to add repeats (default 30; 0: the minimum only)"
+    )
     parser.add_argument("--warmups", default="1", help="untimed warm-up repeats (default 1)")
     parser.add_argument("--latency-ms", default=None, help="hybrid only: fetch latency per task in ms")
     parser.add_argument("--start-method", default=None, help=f"for processes: {', '.join(START_METHODS)}")
     parser.add_argument("--python", default=None, help="run the worker under this interpreter (default: this one)")
-    parser.add_argument("--timeout", default="120", help="seconds before the run is killed (default 120)")
+    parser.add_argument(
+        "--timeout", default=None, help="seconds before the run is killed (default: 120, or the budget plus 60)"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=run)
 
@@ -61,10 +73,19 @@ def spec_from_args(args: argparse.Namespace) -> BenchSpec:
         size=_whole_number("size", args.size),
         repeats=_whole_number("repeats", args.repeats),
         warmups=_whole_number("warmups", args.warmups),
+        max_repeats=LOCAL_LIMITS.max_repeats,
+        budget_s=_seconds_value("budget_s", args.budget_s),
         start_method=args.start_method,
         latency_ms=_whole_number("latency_ms", args.latency_ms),
     )
     return validate_spec(spec)
+
+
+def _seconds_value(field: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(field, f"is {text!r}", "a number of seconds") from None
 
 
 def _seconds(value: float | None) -> str:
@@ -72,20 +93,23 @@ def _seconds(value: float | None) -> str:
 
 
 def format_table(result: BenchResult) -> str:
-    """The result as a readable table: one line per executor, its band in the lesson's words, and the core limit."""
+    """The result as a readable table: one line per executor with its speedup's 95% interval and its verdict
+    in the lesson's words (none for a disturbed run, which says why), and the core limit."""
     host, spec = result.host, result.spec
     size = spec.size if spec.size is not None else REGISTRY[spec.kernel].default_size
     usable = host["usable_cpus"]
     gil = "GIL enabled" if host["gil_enabled"] else "GIL disabled (free-threaded)"
+    rounds = max((entry.repeats for entry in result.executors), default=0)
     lines = [
         f"{spec.kernel}: {spec.tasks} tasks, size {size}, "
-        f"{spec.workers} workers, {spec.repeats} repeats (+{spec.warmups} warm-up)",
+        f"{spec.workers} workers, {rounds} repeats (at least {spec.repeats}, +{spec.warmups} warm-up)",
         f"Python {host['python_version']} ({gil}); usable cores: {usable}, so CPU-bound work "
         f"cannot go past {usable:.1f}x",
         "",
-        f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8}  "
-        f"{'correct':<7}  band",
+        f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8} "
+        f"{'95% interval':>13}  {'correct':<7}  band",
     ]
+    withheld = verdict_withheld(result)
     for entry in result.executors:
         if entry.unavailable or entry.error:
             lines.append(
@@ -95,30 +119,45 @@ def format_table(result: BenchResult) -> str:
             continue
         speedup = "-" if entry.speedup is None else f"{entry.speedup:.2f}x"
         correct = {True: "yes", False: "NO", None: "-"}[entry.correct]
-        band = band_wording(entry.band) if entry.band else "the baseline"
+        if entry.name == result.baseline:
+            band = "the baseline"
+        elif withheld is not None:
+            band = "withheld (the run was disturbed)"
+        else:
+            band = band_text(entry)
         noisy = " (noisy)" if entry.noisy else ""
+        interval = "-" if entry.name == result.baseline else interval_text(entry.speedup_ci)
         lines.append(
             f"{entry.label:<28} {_seconds(entry.median_s):>9} {_seconds(entry.min_s):>7} {_seconds(entry.max_s):>7} "
-            f"{_seconds(entry.startup_s):>10} {speedup:>8}  {correct:<7}  {band}{noisy}"
+            f"{_seconds(entry.startup_s):>10} {speedup:>8} {interval:>13}  {correct:<7}  {band}{noisy}"
         )
+    if stopped_text(result):
+        lines += ["", stopped_text(result)]
+    if withheld is not None:
+        lines += ["", f"No verdicts: {withheld}."]
     if result.warnings:
         lines.append("")
         lines.extend(f"warning: {warning}" for warning in result.warnings)
     return "\n".join(lines)
 
 
+def progress_bar(progress: Progress, width: int = 24) -> str:
+    """One line for the terminal: a bar of the whole run's fraction, the executor and its repeat."""
+    filled = round(progress.fraction * width)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress_wording(progress)}"
+
+
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    timeout_s = _whole_number("timeout", args.timeout)
+    default_timeout = str(max(120, int((spec.budget_s or 0) + 60)))
+    timeout_s = _whole_number("timeout", args.timeout or default_timeout)
     if timeout_s is None or timeout_s < 1:
         raise InputError("timeout", f"is {args.timeout!r}", "a whole number of seconds, 1 or more")
     python = check_python(args.python) if args.python else None
 
     def show_progress(progress: Progress) -> None:
         if sys.stderr.isatty():
-            print(
-                f"\r{progress.executor}: {progress.phase} {progress.repeat}/{progress.of}   ", end="", file=sys.stderr
-            )
+            print(f"\r{progress_bar(progress)}   ", end="", file=sys.stderr)
 
     try:
         result = run_benchmark(spec, python, on_progress=show_progress, timeout_s=float(timeout_s))

@@ -1,8 +1,8 @@
 """The decision framework: workload kinds, approaches, the decision table and tree, as data.
 
 Owns the identifiers of DESIGN.md and the walk through the lesson's decision
-tree. Every claim in the table's notes holds per shared/FACTS.md. Pure data and
-pure functions: no I/O, no streamlit.
+tree. Every figure and versioned claim in the table quotes the facts table by id (engine.lesson.facts).
+Pure data and pure functions: no I/O beyond the facts table's loader, no streamlit.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.errors import InputError
+from engine.lesson.facts import fact
 
 WORKLOAD_KINDS: tuple[str, ...] = (
     "cpu_sequential",
@@ -69,13 +70,30 @@ PARALLEL_CPU_APPROACHES: frozenset[str] = frozenset(
 
 @dataclass(frozen=True)
 class TableRow:
-    """One row of the decision table: a workload kind and what fits it."""
+    """One row of the decision table: a workload kind and what fits it.
+
+    `facts` are the ids of the facts table the row's texts quote; `sources` links each to its CPython doc or PEP.
+    """
 
     kind: str
     nature: str
     approach: str
     why: str
     notes_314: str
+    facts: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """(document and section, link) for each fact the row quotes, in order, each once."""
+        seen: dict[str, tuple[str, str]] = {}
+        for fact_id in self.facts:
+            quoted = fact(fact_id)
+            seen.setdefault(quoted.url, (quoted.source, quoted.url))
+        return tuple(seen.values())
+
+
+def _statements(*fact_ids: str) -> str:
+    return " ".join(fact(fact_id).statement for fact_id in fact_ids)
 
 
 DECISION_TABLE: tuple[TableRow, ...] = (
@@ -85,9 +103,10 @@ DECISION_TABLE: tuple[TableRow, ...] = (
         approach="single_threaded",
         why="No part can run in parallel, so every pool only adds start-up and hand-off costs.",
         notes_314=(
-            "A free-threaded build runs single-threaded code about 5-10% slower in 3.14 "
-            "(about 40% in 3.13, where it was experimental): stay on the default GIL build."
+            f"{_statements('ft_cost_314', 'ft_cost_313')} With nothing to run in parallel that cost buys nothing: "
+            "stay on the default GIL build."
         ),
+        facts=("ft_cost_314", "ft_cost_313"),
     ),
     TableRow(
         kind="cpu_parallel_shared",
@@ -98,25 +117,33 @@ DECISION_TABLE: tuple[TableRow, ...] = (
             "processes would have to copy or serialise the shared state."
         ),
         notes_314=(
-            "3.14 supports the free-threaded build officially but as an option (PEP 779): install "
-            "python3.14t. Contention on shared objects, and C extensions that turn the GIL back on, "
-            "take the speedup away: measure. On a GIL build the fallback is multiprocessing, or "
-            "subinterpreters (InterpreterPoolExecutor) in 3.14."
+            f"{_statements('ft_supported_314', 'gil_reenabled_by_extension')} Contention on shared objects takes "
+            f"the speedup away too: measure. {_statements('interpreters_no_shared_mutable')} On a GIL build the "
+            "fallback is processes that exchange explicit messages (a multiprocessing Queue or Pipe) or share only "
+            "read-only data (or a shared_memory buffer), with the shared state redesigned to fit."
         ),
+        facts=("ft_supported_314", "gil_reenabled_by_extension", "interpreters_no_shared_mutable"),
     ),
     TableRow(
         kind="cpu_parallel_isolated",
         nature="Computation that splits into independent parts that share nothing.",
         approach="multiprocessing",
         why=(
-            "Each process has its own interpreter and GIL, so the parts run on every core, and a "
-            "crash stays inside its process."
+            "Each process has its own interpreter and GIL, so the parts run on every core. "
+            f"{_statements('broken_process_pool')}"
         ),
-        notes_314=(
-            "3.14 makes forkserver the default start method on Unix other than macOS (macOS and "
-            "Windows use spawn): functions and arguments must pickle. New in 3.14: "
-            "Process.interrupt(), ProcessPoolExecutor.terminate_workers() and kill_workers(); "
-            "InterpreterPoolExecutor is a lighter in-process alternative for pure-Python work."
+        notes_314=_statements(
+            "forkserver_default_314", "main_reimported", "process_interrupt_314", "pool_terminate_workers_314"
+        )
+        + " InterpreterPoolExecutor is a lighter in-process alternative for pure-Python work: "
+        + _statements("interpreter_pool_314"),
+        facts=(
+            "broken_process_pool",
+            "forkserver_default_314",
+            "main_reimported",
+            "process_interrupt_314",
+            "pool_terminate_workers_314",
+            "interpreter_pool_314",
         ),
     ),
     TableRow(
@@ -127,12 +154,8 @@ DECISION_TABLE: tuple[TableRow, ...] = (
             "One thread with an event loop overlaps thousands of waits cheaply; threads cost a "
             "stack and a context switch each, and the CPU is idle anyway."
         ),
-        notes_314=(
-            "3.14 keeps tasks in a per-thread list (10-20% faster on standard benchmarks, less "
-            "memory), adds asyncio.capture_call_graph() and `python -m asyncio ps/pstree`. Asyncio "
-            "objects are still not thread-safe: from other threads use call_soon_threadsafe() or "
-            "run_coroutine_threadsafe()."
-        ),
+        notes_314=_statements("asyncio_314_task_speedup", "asyncio_introspection_314", "asyncio_not_thread_safe"),
+        facts=("asyncio_314_task_speedup", "asyncio_introspection_314", "asyncio_not_thread_safe"),
     ),
     TableRow(
         kind="hybrid",
@@ -143,10 +166,10 @@ DECISION_TABLE: tuple[TableRow, ...] = (
             "on every core without leaving the process."
         ),
         notes_314=(
-            "3.14's asyncio supports free-threaded builds, so the loop can hand CPU work to threads "
-            "that truly run in parallel (or run one loop per thread). On a GIL build the fallback "
-            "is asyncio with a process pool (loop.run_in_executor)."
+            f"{_statements('asyncio_free_threaded_314')} The loop can also hand CPU work to threads that truly run "
+            "in parallel. On a GIL build the fallback is asyncio with a process pool (loop.run_in_executor)."
         ),
+        facts=("asyncio_free_threaded_314",),
     ),
 )
 
@@ -196,7 +219,7 @@ QUESTIONS: dict[str, Question] = {
         ),
         Question(
             "isolation",
-            "Must the parts be isolated (crash containment, untrusted code)?",
+            "Must the parts be isolated, each in its own process, so that no part can corrupt another's memory?",
             yes="cpu_parallel_isolated",
             no="cpu_parallel_shared",
         ),
