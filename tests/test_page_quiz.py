@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.bench import presets as bench_presets
 from engine.bench.presets import get_preset, presets
+from engine.bench.verdicts import verdict_withheld
 from engine.lesson import quiz, scenarios
 from engine.lesson.scenarios import load_bank
 from tests.bench_fakes import make_result
@@ -196,17 +196,16 @@ def predict_page(result) -> AppTest:
     return fresh(quiz_session=session, quiz_job=FinishedJob(result))
 
 
-def test_a_disturbed_live_run_is_not_graded_and_can_run_again(monkeypatch):
-    monkeypatch.setattr(bench_presets, "verdict_withheld", lambda result: "another program used a core", raising=False)
-    app = predict_page(make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5}))
+def test_a_disturbed_live_run_is_not_graded_and_can_run_again():
+    result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5}, disturbed=True)
+    app = predict_page(result)
     assert not app.exception
-    assert any("Not graded: another program used a core" in w.value for w in app.warning)
+    assert any(f"Not graded: {verdict_withheld(result)}" in w.value for w in app.warning)
     assert app.button(key="quiz_rerun").label == "Run it again"
     assert app.session_state["quiz_session"].grades == ()
 
 
-def test_an_undisturbed_live_run_is_graded(monkeypatch):
-    monkeypatch.setattr(bench_presets, "verdict_withheld", lambda result: None, raising=False)
+def test_an_undisturbed_live_run_is_graded():
     app = predict_page(make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5}))
     assert not app.exception
     (graded,) = app.session_state["quiz_session"].grades

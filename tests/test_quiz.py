@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.bench import presets as bench_presets
 from engine.bench.presets import get_preset, presets
+from engine.bench.verdicts import verdict_withheld
 from engine.errors import InputError
 from engine.lesson import quiz, recommend
 from engine.lesson.quiz import QuizSession, format_points, format_score
@@ -247,8 +247,7 @@ def gil_cpu_session() -> QuizSession:
     return QuizSession(mode="predict", seed=0, questions=(get_preset("gil_cpu"),))
 
 
-def test_a_live_run_grades_the_prediction(monkeypatch):
-    monkeypatch.delattr(bench_presets, "verdict_withheld", raising=False)
+def test_a_live_run_grades_the_prediction():
     result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5})
     session = gil_cpu_session().answer_prediction({"threads": 1.0, "processes": 2.0}, result)
     graded = session.current_grade
@@ -257,15 +256,13 @@ def test_a_live_run_grades_the_prediction(monkeypatch):
     assert quiz.measured_speedups(get_preset("gil_cpu"), result) == pytest.approx({"threads": 1.0, "processes": 2.0})
 
 
-def test_a_disturbed_run_is_not_graded(monkeypatch):
-    monkeypatch.delattr(bench_presets, "verdict_withheld", raising=False)
-    assert quiz.withheld_reason(make_result()) is None
-    assert "run it again" in quiz.withheld_reason(SimpleNamespace(disturbed=True))
-    monkeypatch.setattr(bench_presets, "verdict_withheld", lambda result: "another program used a core", raising=False)
-    result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5})
+def test_a_disturbed_run_is_not_graded_and_says_why():
+    result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5}, disturbed=True)
     session = gil_cpu_session()
-    with pytest.raises(InputError, match="run: another program used a core; accepted: an undisturbed run"):
+    with pytest.raises(InputError) as refused:
         session.answer_prediction({"threads": 1.0, "processes": 2.0}, result)
+    assert refused.value.problem == verdict_withheld(result) is not None
+    assert refused.value.accepted == "an undisturbed run"
     assert not session.answered
 
 

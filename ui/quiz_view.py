@@ -15,6 +15,7 @@ import streamlit as st
 
 from engine.bench.presets import Preset, presets
 from engine.bench.slot import Job, RunPlan, checked_plan, limits_for, plan_work
+from engine.bench.verdicts import verdict_withheld
 from engine.lesson.quiz import (
     ACCEPTABLE_CREDIT,
     MODES,
@@ -24,7 +25,6 @@ from engine.lesson.quiz import (
     format_points,
     predict_questions,
     select,
-    withheld_reason,
 )
 from engine.lesson.scenarios import DIFFICULTIES, SOURCES, Scenario, all_tags
 from ui.bench_view import public_requested, result_store, run_slot
@@ -146,7 +146,7 @@ def run_problem(job: Job) -> str | None:
         return job.error
     if job.cancelled or not job.results:
         return "The run did not finish."
-    return withheld_reason(job.results[0])
+    return verdict_withheld(job.results[0])
 
 
 def draw_run_progress(job: Job) -> None:

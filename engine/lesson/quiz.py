@@ -14,9 +14,9 @@ from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from functools import cache
 
-from engine.bench import presets as bench_presets
 from engine.bench.presets import Preset
 from engine.bench.results import BANDS, BenchResult, band_wording, speedup_band
+from engine.bench.verdicts import verdict_withheld
 from engine.errors import InputError
 from engine.lesson import recommend
 from engine.lesson.framework import APPROACH_TITLES, WORKLOAD_TITLES
@@ -279,17 +279,6 @@ def measured_speedups(preset: Preset, result: BenchResult) -> dict[str, float]:
     return {entry.name: entry.speedup for entry in result.executors if entry.name != preset.executors[0]}
 
 
-def withheld_reason(result: BenchResult) -> str | None:
-    """Why a run must not be graded (another program disturbed it), or None when it may be."""
-    # engine.bench.presets.verdict_withheld owns the rule once it exists; until then, the result's flag.
-    verdict_withheld = getattr(bench_presets, "verdict_withheld", None)
-    if verdict_withheld is not None:
-        return verdict_withheld(result)
-    if getattr(result, "disturbed", False):
-        return "Other programs used this host's CPU during the run, so its speedups say little: run it again."
-    return None
-
-
 def total(grades: Sequence[Grade]) -> Score:
     """The score: credit earned out of the questions answered."""
     return Score(credit=float(sum(Fraction(answered.credit) for answered in grades)), questions=len(grades))
@@ -405,13 +394,14 @@ class QuizSession:
     def answer_prediction(self, predicted: Mapping[str, float], result: BenchResult) -> QuizSession:
         """The session with the current preset's prediction graded against a live run of it.
 
-        A run that must not be graded (withheld_reason) raises InputError saying why: run it again.
+        A run whose verdicts are withheld (engine.bench.verdicts.verdict_withheld: another program disturbed it)
+        raises InputError saying why: run it again.
         """
         preset = self.current
         if not isinstance(preset, Preset):
             raise InputError("question", "has no preset to predict", "predict mode")
         self._unanswered()
-        reason = withheld_reason(result)
+        reason = verdict_withheld(result)
         if reason is not None:
             raise InputError("run", reason, "an undisturbed run")
         graded = grade_prediction(
