@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.bench.presets import presets
-from engine.lesson import quiz
-from engine.lesson.scenarios import BUILTIN_BANK, builtin_bank
+from engine.bench.presets import get_preset, presets
+from engine.bench.verdicts import verdict_withheld
+from engine.lesson import quiz, scenarios
+from engine.lesson.scenarios import load_bank
+from tests.bench_fakes import make_result
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "app_pages" / "quiz.py")
 TIMEOUT_S = 30
+FIXTURE_BANK = ROOT / "tests" / "data" / "quiz_bank.toml"
+
+
+@pytest.fixture(autouse=True)
+def _fixture_bank_is_built_in(monkeypatch, tmp_path):
+    # The page draws whatever bank ships; a small bank in the bank's format keeps these tests about the page.
+    monkeypatch.setattr(scenarios, "BUILTIN_BANK", FIXTURE_BANK)
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+
+
+def builtin_bank():
+    return load_bank(FIXTURE_BANK)
 
 
 def fresh(**state) -> AppTest:
@@ -52,13 +67,13 @@ def test_a_full_quiz_reaches_the_review_with_score_chart_and_mistakes(mode):
     for position, scenario in enumerate(order):
         assert any(scenario.prompt in m.value for m in app.markdown)
         right = scenario.kind if mode == "classify" else scenario.best
-        wrong = next(c for c in quiz.choices(mode) if c != right and c not in scenario.acceptable)
+        wrong = next(c for c in scenario.options(mode) if c not in scenario.right_answers(mode))
         app = answer(app, position, wrong if position == 0 else right)
         assert not app.exception
         app.button(key="quiz_next").click()
         app.run()
     assert app.header[0].value == "Review"
-    assert app.metric[0].value == "2 / 3"
+    assert app.metric[0].value == "2 of 3"
     chart = app.get("vega_lite_chart")
     assert chart, "the score by topic is drawn as a chart"
     table = app.dataframe[0].value
@@ -70,9 +85,10 @@ def test_a_full_quiz_reaches_the_review_with_score_chart_and_mistakes(mode):
 def test_a_wrong_answer_shows_the_banks_feedback_for_that_answer():
     app = start(fresh(), "approach", count=1, seed=2)
     (scenario,) = quiz.select(builtin_bank(), seed=2, count=1)
-    wrong, why = next((w, t) for w, t in scenario.feedback if w in quiz.choices("approach"))
+    assert app.radio(key="quiz_answer_0").options == [quiz.answer_title(o) for o in scenario.options("approach")]
+    wrong, why = scenario.wrong_options("approach")[0]
     app = answer(app, 0, wrong)
-    assert any(why in e.value for e in app.error)
+    assert any(why.tempts in e.value and why.wrong in e.value for e in app.error)
     assert scenario.explanation in texts(app)
 
 
@@ -82,14 +98,18 @@ def test_an_acceptable_answer_earns_partial_credit_on_the_page():
     (scenario,) = quiz.select(bank, seed=seed, count=1)
     app = answer(start(fresh(), "approach", count=1, seed=seed), 0, scenario.acceptable[0])
     assert any("Partial." in w.value for w in app.warning)
+    app.button(key="quiz_next").click()
+    app.run()
+    assert app.metric[0].value == "1/2 of 1"
 
 
 def test_filters_limit_the_questions():
     app = fresh()
     app.multiselect(key="quiz_difficulty").set_value(["easy"])
-    app.multiselect(key="quiz_tags").set_value(["ai"])
+    app.multiselect(key="quiz_tags").set_value(["isolation"])
     app.run()
-    expected = len(quiz.select(builtin_bank(), seed=1, difficulties=["easy"], tags=["ai"]))
+    expected = len(quiz.select(builtin_bank(), seed=1, difficulties=["easy"], tags=["isolation"]))
+    assert expected == 1
     assert f"{expected} scenarios match; the quiz asks {min(10, expected)}." in [c.value for c in app.caption]
 
 
@@ -108,7 +128,7 @@ def test_a_bad_bank_from_lab_scenarios_is_named_and_the_builtin_bank_still_works
 
 def test_a_good_bank_from_lab_scenarios_can_be_chosen(tmp_path, monkeypatch):
     extra = tmp_path / "class.toml"
-    extra.write_text(BUILTIN_BANK.read_text())
+    extra.write_text(FIXTURE_BANK.read_text())
     monkeypatch.setenv("LAB_SCENARIOS", str(extra))
     app = fresh()
     assert app.selectbox(key="quiz_bank").options == ["Built-in bank", "LAB_SCENARIOS: class.toml"]
@@ -153,10 +173,40 @@ def test_predict_mode_runs_the_preset_live_and_grades_the_prediction_to_the_revi
     assert job.done.wait(timeout=90), "the io_wait preset finishes well within its limit"
     app.run()
     assert not app.exception
-    graded = app.session_state["quiz_grades"][0]
+    graded = app.session_state["quiz_session"].grades[0]
     assert graded.mode == "predict" and "you predicted 4.00x, measured" in graded.feedback
     assert any(graded.feedback in box.value for box in (*app.success, *app.warning, *app.error))
     app.button(key="quiz_next").click()
     app.run()
     assert app.header[0].value == "Review"
     assert app.dataframe[0].value["Topic"].tolist() == ["Waiting on I/O"]
+
+
+class FinishedJob:
+    """A run the slot has finished, as the page sees it (no worker started)."""
+
+    def __init__(self, result) -> None:
+        self.done = threading.Event()
+        self.done.set()
+        self.error, self.cancelled, self.results = None, False, [result]
+
+
+def predict_page(result) -> AppTest:
+    session = quiz.QuizSession(mode="predict", seed=0, questions=(get_preset("gil_cpu"),))
+    return fresh(quiz_session=session, quiz_job=FinishedJob(result))
+
+
+def test_a_disturbed_live_run_is_not_graded_and_can_run_again():
+    result = make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5}, disturbed=True)
+    app = predict_page(result)
+    assert not app.exception
+    assert any(f"Not graded: {verdict_withheld(result)}" in w.value for w in app.warning)
+    assert app.button(key="quiz_rerun").label == "Run it again"
+    assert app.session_state["quiz_session"].grades == ()
+
+
+def test_an_undisturbed_live_run_is_graded():
+    app = predict_page(make_result({"sequential": 1.0, "threads": 1.0, "processes": 0.5}))
+    assert not app.exception
+    (graded,) = app.session_state["quiz_session"].grades
+    assert graded.question_id == "gil_cpu" and "measured 2.00x" in graded.feedback

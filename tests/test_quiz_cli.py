@@ -11,9 +11,12 @@ import pytest
 
 from engine.cli import main
 from engine.lesson import quiz
-from engine.lesson.scenarios import builtin_bank
+from engine.lesson.scenarios import load_bank
 
 ROOT = Path(__file__).resolve().parent.parent
+
+FIXTURE_BANK = ROOT / "tests" / "data" / "quiz_bank.toml"
+FIXTURE = ["--bank", str(FIXTURE_BANK)]
 
 # A teacher's bank of one scenario whose words the tests can find in the output.
 TEACHER_BANK = """
@@ -27,12 +30,23 @@ explanation = "Each photo is independent CPU work: one process per core."
 difficulty = "easy"
 tags = ["teacher", "cpu-parallel"]
 source = "edge"
-[scenario.feedback]
-io_bound = "TEACHER-NOTE: reading a photo takes milliseconds, resizing it takes seconds."
-asyncio = "TEACHER-NOTE: an event loop overlaps waits, and resizing does not wait."
+[scenario.feedback.io_bound]
+tempts = "TEACHER-TEMPTS: the photos are files on a disk."
+wrong = "TEACHER-NOTE: reading a photo takes milliseconds, resizing it takes seconds."
+[scenario.feedback.cpu_sequential]
+tempts = "Resizing one photo is a sequence of steps."
+wrong = "The 5,000 photos do not depend on each other."
+[scenario.feedback.cpu_parallel_shared]
+tempts = "All thumbnails go to one folder."
+wrong = "Writing files to one folder is not state the resizers share."
+[scenario.feedback.asyncio]
+tempts = "An event loop runs thousands of tasks at once."
+wrong = "TEACHER-NOTE: an event loop overlaps waits, and resizing does not wait."
+[scenario.feedback.threads]
+tempts = "Threads are cheap and share the photo list."
+wrong = "On a GIL build pure-Python resizing in threads runs on one core at a time."
 [scenario.profile]
 workload = "cpu_parallel_isolated"
-latency_ms = 1.0
 memory_mb = 2048.0
 cores = 8
 expensive_startup = false
@@ -63,12 +77,12 @@ def teacher_bank(tmp_path: Path) -> Path:
 
 
 def test_a_right_answer_by_number_or_id_scores() -> None:
-    first, second = quiz.select(builtin_bank(), seed=5, count=2)
-    by_number = str(quiz.choices("classify").index(first.kind) + 1)
-    completed = run_quiz(["--seed", "5", "--count", "2"], f"{by_number}\n{second.kind}\n")
+    first, second = quiz.select(load_bank(FIXTURE_BANK), seed=5, count=2)
+    by_number = str(first.options("classify").index(first.kind) + 1)
+    completed = run_quiz([*FIXTURE, "--seed", "5", "--count", "2"], f"{by_number}\n{second.kind}\n")
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.count("Correct (1 of 1 point)") == 2
-    assert "Score: 2 / 2 (100%)" in completed.stdout
+    assert "Score: 2 of 2 (100%)" in completed.stdout
     assert "Mistakes to review (0)" in completed.stdout
 
 
@@ -76,7 +90,8 @@ def test_a_wrong_answer_prints_that_answers_feedback_and_the_explanation(teacher
     completed = run_quiz(["--bank", str(teacher_bank)], "io_bound\n")
     assert completed.returncode == 0, completed.stderr
     feedback, end = flat(completed.stdout).split("Score:")
-    assert "Wrong (0 of 1 point). TEACHER-NOTE: reading a photo takes milliseconds" in feedback
+    assert "Wrong (0 of 1 point). Why it tempts: TEACHER-TEMPTS: the photos are files on a disk." in feedback
+    assert "Why it is wrong here: TEACHER-NOTE: reading a photo takes milliseconds" in feedback
     assert "Each photo is independent CPU work" in feedback
     assert "an event loop overlaps waits" not in completed.stdout
     review = end.split("Mistakes to review (1):")[1]
@@ -87,7 +102,7 @@ def test_a_wrong_answer_prints_that_answers_feedback_and_the_explanation(teacher
 def test_an_acceptable_approach_earns_half_a_point_and_json_reports_it(teacher_bank: Path) -> None:
     completed = run_quiz(["--bank", str(teacher_bank), "--mode", "approach", "--json"], "free_threaded\n")
     assert completed.returncode == 0, completed.stderr
-    assert "Acceptable, for partial credit (0.5 of 1 point)" in flat(completed.stderr)
+    assert "Acceptable, for partial credit (1/2 of 1 point)" in flat(completed.stderr)
     results = json.loads(completed.stdout)
     assert results["answers"] == [
         {
@@ -100,27 +115,29 @@ def test_an_acceptable_approach_earns_half_a_point_and_json_reports_it(teacher_b
             "topics": ["teacher", "cpu-parallel"],
         }
     ]
-    assert results["score"] == {"points": 0.5, "questions": 1, "percent": 50.0}
+    assert results["score"] == {"points": 0.5, "questions": 1, "text": "1/2 of 1", "percent": 50.0}
     assert {row["topic"]: row["points"] for row in results["by_topic"]} == {"teacher": 0.5, "cpu-parallel": 0.5}
     assert results["complete"] is True
 
 
 def test_a_bad_entry_is_asked_again_with_what_is_accepted() -> None:
-    (first,) = quiz.select(builtin_bank(), seed=2, count=1)
-    completed = run_quiz(["--seed", "2", "--count", "1"], f"gpu\n0\n{first.kind}\n")
+    (first,) = quiz.select(load_bank(FIXTURE_BANK), seed=2, count=1)
+    hidden = next(kind for kind in quiz.WORKLOAD_TITLES if kind not in first.options("classify"))
+    completed = run_quiz([*FIXTURE, "--seed", "2", "--count", "1"], f"gpu\n0\n{hidden}\n{first.kind}\n")
     assert completed.returncode == 0, completed.stderr
-    assert "answer: got 'gpu'; accepted: 1-5 or cpu_sequential" in completed.stderr
-    assert "answer: got '0'; accepted: 1-5" in completed.stderr
-    assert completed.stdout.count("Your answer (1-5 or an id):") == 3
-    assert "Score: 1 / 1 (100%)" in completed.stdout
+    assert "answer: got 'gpu'; accepted: 1-4 or cpu_sequential" in completed.stderr
+    assert "answer: got '0'; accepted: 1-4" in completed.stderr
+    assert f"answer: got '{hidden}'; accepted: 1-4" in completed.stderr, "an option not shown is not an answer"
+    assert completed.stdout.count("Your answer (1-4 or an id):") == 4
+    assert "Score: 1 of 1 (100%)" in completed.stdout
 
 
 def test_end_of_input_ends_early_and_still_prints_the_review() -> None:
-    first, *_ = quiz.select(builtin_bank(), seed=4, count=3)
-    wrong = next(kind for kind in quiz.choices("classify") if kind != first.kind)
-    completed = run_quiz(["--seed", "4", "--count", "3"], f"{wrong}\n")
+    first, *_ = quiz.select(load_bank(FIXTURE_BANK), seed=4, count=3)
+    wrong = next(kind for kind in first.options("classify") if kind != first.kind)
+    completed = run_quiz([*FIXTURE, "--seed", "4", "--count", "3"], f"{wrong}\n")
     assert completed.returncode == 0, completed.stderr
-    assert "Score: 0 / 1 (0%)" in completed.stdout
+    assert "Score: 0 of 1 (0%)" in completed.stdout
     assert "Ended early: 1 of 3 questions answered." in completed.stdout
     assert f"1. {first.id}" in completed.stdout.split("Mistakes to review (1):")[1]
     table = completed.stdout.split("Score by topic (weakest first):")[1]
@@ -128,20 +145,21 @@ def test_end_of_input_ends_early_and_still_prints_the_review() -> None:
 
 
 def test_the_same_seed_gives_the_same_order() -> None:
-    runs = [run_quiz(["--seed", "11", "--count", "5", "--json"]) for _ in range(2)]
+    runs = [run_quiz([*FIXTURE, "--seed", "11", "--count", "3", "--json"]) for _ in range(2)]
     orders = [json.loads(completed.stdout)["order"] for completed in runs]
-    assert orders[0] == orders[1] == [s.id for s in quiz.select(builtin_bank(), seed=11, count=5)]
+    assert orders[0] == orders[1] == [s.id for s in quiz.select(load_bank(FIXTURE_BANK), seed=11, count=3)]
     assert "--seed 11 repeats this order" in runs[0].stderr
 
 
 def test_a_bad_bank_exits_2_with_one_line_naming_file_scenario_and_field(teacher_bank: Path) -> None:
-    teacher_bank.write_text(TEACHER_BANK.replace('kind = "cpu_parallel_isolated"', 'kind = "gpu"'))
+    bad = TEACHER_BANK.replace('kind = "cpu_parallel_isolated"', 'kind = "gpu"')
+    teacher_bank.write_text(bad + bad.replace("teacher_thumbnails", "teacher_second"))
     completed = run_quiz(["--bank", str(teacher_bank)], "1\n")
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr.count("\n") == 1
     assert f"{teacher_bank}: scenario 'teacher_thumbnails': kind: got 'gpu'" in completed.stderr
-    assert "more: `python -m engine scenarios check" in completed.stderr
+    assert "(and 1 more: `python -m engine scenarios check" in completed.stderr
 
 
 def test_a_bad_mode_exits_2_with_one_line() -> None:
@@ -155,11 +173,12 @@ def test_a_bad_mode_exits_2_with_one_line() -> None:
     ("arguments", "named"),
     [
         (["--bank", "no-such-bank.toml"], "no-such-bank.toml: cannot read"),
-        (["--difficulty", "easy,extreme"], "difficulty: unknown extreme"),
-        (["--tag", "nope"], "tag: the built-in bank has no 'nope'; accepted: ai, asyncio"),
-        (["--tag", "teacher"], "tag: the built-in bank has no 'teacher'"),
-        (["--count", "0"], "count: got 0"),
-        (["--difficulty", "hard", "--tag", "ai,one-core", "--tag", "sequential"], "filters: no scenario"),
+        ([*FIXTURE, "--difficulty", "easy,extreme"], "difficulty: unknown extreme"),
+        ([*FIXTURE, "--source", "blog"], "source: unknown blog"),
+        ([*FIXTURE, "--tag", "nope"], f"tag: {FIXTURE_BANK} has no 'nope'; accepted: cpu-parallel, gil-release"),
+        ([*FIXTURE, "--count", "0"], "count: got 0"),
+        ([*FIXTURE, "--difficulty", "medium", "--tag", "io,lesson", "--tag", "gil-release"], "filters: no scenario"),
+        ([*FIXTURE, "--difficulty", "easy", "--source", "edge"], "has difficulty easy and source edge"),
     ],
 )
 def test_bad_options_exit_2_with_one_line_before_any_question(

@@ -1,24 +1,48 @@
-"""Drawing helpers for the quiz page: the score-by-topic chart and its table.
+"""Drawing helpers for the quiz page: a graded answer, the presentation reveal, and the review with its chart.
 
-Takes engine.lesson.quiz values and returns Altair charts or DataFrames, so tests can read them without a browser.
+Takes engine.lesson.quiz values and draws them, or returns Altair charts and DataFrames that tests read without
+a browser. No quiz rules here: every decision is QuizSession's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
-from engine.lesson.quiz import TopicScore
+from engine.bench.presets import Preset, presets
+from engine.bench.slot import Job, RunPlan, checked_plan, limits_for, plan_work
+from engine.bench.verdicts import verdict_withheld
+from engine.lesson.quiz import (
+    ACCEPTABLE_CREDIT,
+    MODES,
+    QuizSession,
+    TopicScore,
+    answer_title,
+    format_points,
+    predict_questions,
+    select,
+)
+from engine.lesson.scenarios import DIFFICULTIES, SOURCES, Scenario, all_tags
+from ui.bench_view import public_requested, result_store, run_slot
 from ui.presentation import style_chart
+
+VERDICT_BOX = {"correct": st.success, "partial": st.warning, "wrong": st.error}
 
 
 def topic_table(scores: Sequence[TopicScore]) -> pd.DataFrame:
     """One row per topic: questions, points earned and the percentage, weakest first."""
     return pd.DataFrame(
         [
-            {"Topic": score.topic, "Questions": score.questions, "Points": score.credit, "Score %": score.percent}
+            {
+                "Topic": score.topic,
+                "Questions": score.questions,
+                "Points": format_points(score.credit),
+                "Score %": score.percent,
+            }
             for score in scores
         ],
         columns=["Topic", "Questions", "Points", "Score %"],
@@ -38,3 +62,150 @@ def topic_chart(table: pd.DataFrame) -> alt.TopLevelMixin:
         )
     )
     return style_chart(chart)
+
+
+def draw_grade(session: QuizSession) -> None:
+    """The current question's grade: verdict and feedback, the best answer, the others that count, the path."""
+    graded, scenario = session.current_grade, session.current
+    VERDICT_BOX[graded.verdict](f"**{graded.verdict.capitalize()}.** {graded.feedback}")
+    if not isinstance(scenario, Scenario):
+        st.markdown(f"**What it should show.** {graded.explanation}")
+        return
+    st.markdown(f"**Best answer: {answer_title(graded.expected)}.** {graded.explanation}")
+    others = scenario.right_answers(session.mode)[1:]
+    if others:
+        titles = ", ".join(answer_title(answer) for answer in others)
+        st.markdown(f"Also acceptable, for {format_points(ACCEPTABLE_CREDIT)} of 1 point: {titles}.")
+    with st.expander("The decision path", expanded=graded.verdict != "correct"):
+        st.markdown("\n".join(f"1. {step}" for step in graded.decision_path))
+
+
+def draw_reveal(session: QuizSession) -> None:
+    """Presentation mode, after the reveal: the answer, why, and why each tempting option is wrong, in large type."""
+    scenario = session.current
+    st.markdown(f"## Answer: {answer_title(scenario.expected(session.mode))}")
+    st.markdown(f"### {scenario.explanation}")
+    for option, why in scenario.wrong_options(session.mode):
+        st.markdown(f"**Not {answer_title(option)}.** It tempts: {why.tempts} But: {why.wrong}")
+
+
+def draw_review(session: QuizSession) -> None:
+    """The end of a quiz: the score, the score by topic (chart and table), and every answer to review."""
+    st.header("Review")
+    if not session.grades:
+        st.markdown(f"End of the quiz: {session.count} questions shown.")
+        return
+    score = session.score()
+    st.metric("Score", score.text, f"{score.percent:.0f}%", delta_color="off")
+    table = topic_table(session.topic_scores())
+    chart_col, table_col = st.columns([3, 2])
+    chart_col.altair_chart(topic_chart(table), width="stretch")
+    table_col.dataframe(
+        table, hide_index=True, column_config={"Score %": st.column_config.NumberColumn(format="%.0f%%")}
+    )
+    mistakes = session.mistakes()
+    st.subheader(f"Mistakes to review ({len(mistakes)})")
+    if not mistakes:
+        st.success("No mistakes: every answer was the best one.")
+    for review in mistakes:
+        with st.container(border=True):
+            graded = review.grade
+            st.markdown(f"**{review.question}**")
+            st.markdown(
+                f"You answered **{answer_title(graded.given)}** ({graded.verdict}, "
+                f"{format_points(graded.credit)} of 1 point); best: **{answer_title(graded.expected)}**."
+            )
+            st.markdown(graded.feedback)
+            st.caption(graded.explanation)
+
+
+def prediction_inputs(preset: Preset, position: int, *, disabled: bool) -> dict[str, float]:
+    """The preset's description and one predicted speedup per executor against the baseline."""
+    st.markdown(f"### {preset.title}")
+    st.caption(
+        f"Kernel `{preset.kernel}` · executors {', '.join(preset.executors)} (the first is the baseline) · "
+        f"{preset.workers} workers · {preset.tasks} tasks"
+    )
+    return {
+        executor: st.number_input(
+            f"Your predicted speedup of {executor} over {preset.executors[0]}",
+            min_value=0.05,
+            max_value=100.0,
+            value=1.0,
+            step=0.1,
+            key=f"quiz_predict_{position}_{executor}",
+            disabled=disabled,
+        )
+        for executor in preset.executors[1:]
+    }
+
+
+def run_problem(job: Job) -> str | None:
+    """Why a finished run cannot be graded: it failed, was cancelled, or was disturbed; None when it can."""
+    if job.error:
+        return job.error
+    if job.cancelled or not job.results:
+        return "The run did not finish."
+    return verdict_withheld(job.results[0])
+
+
+def draw_run_progress(job: Job) -> None:
+    """The live run's progress, polled; the whole page reruns once it is done."""
+
+    @st.fragment(run_every=0.5)
+    def run_progress() -> None:
+        if job.done.is_set():
+            st.rerun(scope="app")
+        st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+
+    run_progress()
+
+
+def draw_countdown(session_key: str) -> None:
+    """Presentation mode: the seconds left on the session's countdown, redrawn every second."""
+
+    @st.fragment(run_every=1.0)
+    def countdown() -> None:
+        left = st.session_state[session_key].seconds_left(time.time())
+        st.markdown(f"## ⏱ {left} s" if left else "## Time's up")
+
+    countdown()
+
+
+def start_live_run(preset: Preset, owner: str) -> Job:
+    """The preset's run started in the one-run slot; InputError or SlotBusy when it is refused."""
+    limits = limits_for(public_requested())
+    plan = checked_plan(RunPlan(preset.title, preset.specs(), None, preset.id), limits)
+    return run_slot().start(owner, plan, plan_work(result_store(), limits, limits.max_run_s))
+
+
+def draw_setup(banks: Mapping[str, Sequence[Scenario]], *, on_start: Callable[[], None]) -> None:
+    """The quiz's settings (bank, mode, filters, seed, count) and the start button, when something matches."""
+    bank = banks.get(st.selectbox("Bank", list(banks), key="quiz_bank"), ())
+    mode = st.radio("Mode", list(MODES), format_func=MODES.get, key="quiz_mode", horizontal=True)
+    difficulty_col, tag_col, source_col = st.columns(3)
+    difficulties = difficulty_col.multiselect("Difficulty (none: all)", DIFFICULTIES, key="quiz_difficulty")
+    tags = tag_col.multiselect("Topics (none: all)", all_tags(tuple(bank)), key="quiz_tags")
+    sources = source_col.multiselect("Sources (none: all)", SOURCES, key="quiz_sources")
+    seed_col, count_col = st.columns(2)
+    seed = seed_col.number_input(
+        "Shuffle seed",
+        min_value=0,
+        value=1,
+        step=1,
+        key="quiz_seed",
+        help="The same seed gives a class the same order.",
+    )
+    if mode == "predict":
+        st.caption("Predict mode asks about the benchmark presets and runs each one live on this host.")
+        available = len(predict_questions(list(presets().values()), seed=int(seed)))
+    else:
+        available = len(select(bank, seed=int(seed), difficulties=difficulties, tags=tags, sources=sources))
+    if available == 0:
+        st.warning("No scenario matches these filters.")
+        return
+    count = count_col.number_input(
+        "Questions", min_value=1, value=10, key="quiz_count", help="More than the matching scenarios: all of them."
+    )
+    st.caption(f"{available} scenarios match; the quiz asks {min(int(count), available)}.")
+    st.button("Start quiz", key="quiz_start", type="primary", on_click=on_start)

@@ -13,16 +13,24 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from engine.errors import InputError
 from engine.lesson import quiz
-from engine.lesson.scenarios import DIFFICULTIES, BankError, Scenario, all_tags, builtin_bank, load_bank
+from engine.lesson.scenarios import (
+    DIFFICULTIES,
+    SCENARIO_MODES,
+    SOURCES,
+    BankError,
+    Scenario,
+    all_tags,
+    builtin_bank,
+    load_bank,
+)
 
 PROG = "python -m engine quiz"
 # Predict mode runs live benchmarks through the app's one-run slot: it stays on the page.
-SCENARIO_MODES: tuple[str, ...] = ("classify", "approach")
 VERDICT_WORDS: dict[str, str] = {
     "correct": "Correct",
     "partial": "Acceptable, for partial credit",
@@ -41,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--mode", choices=SCENARIO_MODES, default="classify", help="classify the workload, or choose the approach"
+        "--mode", choices=list(SCENARIO_MODES), default="classify", help="classify the workload, or choose the approach"
     )
     parser.add_argument(
         "--seed", type=int, help="shuffle seed: the same seed gives a class the same order (default: random, printed)"
@@ -61,6 +69,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="TAG",
         help="only scenarios with any of these tags; repeat or comma-separate (default: all)",
     )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help=f"only scenarios from these sources ({', '.join(SOURCES)}); repeat or comma-separate (default: all)",
+    )
     parser.add_argument("--bank", metavar="FILE", help="a teacher's bank (.toml or .json; default: the built-in one)")
     parser.add_argument(
         "--json", action="store_true", help="print the results as JSON at the end; the dialogue goes to stderr"
@@ -69,15 +84,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 @dataclass(frozen=True)
-class Session:
-    """What the quiz was asked to be: enough to repeat it, and to report it."""
+class Run:
+    """What the quiz was asked to be, enough to repeat and report it, and the session that holds the answers."""
 
-    mode: str
-    seed: int
     bank: str
     difficulties: tuple[str, ...]
     tags: tuple[str, ...]
-    questions: tuple[Scenario, ...]
+    sources: tuple[str, ...]
+    session: quiz.QuizSession
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,12 +100,12 @@ def run(args: argparse.Namespace) -> int:
     except BankError as error:
         print(f"{PROG}: error: {bank_error_line(error)}", file=sys.stderr)
         return 2
-    session = choose(args, bank)
+    chosen = choose(args, bank)
     out = sys.stderr if args.json else sys.stdout
-    grades = take(session, read_line(out), out)
-    print(render_end(session, grades), file=out)
+    finished = take(chosen, read_line(out), out)
+    print(render_end(finished), file=out)
     if args.json:
-        print(json.dumps(results_json(session, grades), indent=2))
+        print(json.dumps(results_json(finished), indent=2))
     return 0
 
 
@@ -109,23 +123,26 @@ def _listed(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for item in items if item))
 
 
-def choose(args: argparse.Namespace, bank: Sequence[Scenario]) -> Session:
-    """The session's questions from the options; filters that name nothing or match nothing raise InputError."""
+def choose(args: argparse.Namespace, bank: Sequence[Scenario]) -> Run:
+    """The quiz's questions from the options; filters that name nothing or match nothing raise InputError."""
     bank_label = args.bank or "the built-in bank"
-    difficulties, tags = _listed(args.difficulty), _listed(args.tag)
+    difficulties, tags, sources = _listed(args.difficulty), _listed(args.tag), _listed(args.source)
     known_tags = all_tags(tuple(bank))
     unknown = [tag for tag in tags if tag not in known_tags]
     if unknown:
         raise InputError("tag", f"{bank_label} has no {', '.join(map(repr, unknown))}", ", ".join(known_tags))
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10_000)
-    questions = quiz.select(bank, seed=seed, difficulties=difficulties, tags=tags, count=args.count)
-    if not questions:
+    session = quiz.QuizSession.start(
+        args.mode, seed=seed, bank=bank, difficulties=difficulties, tags=tags, sources=sources, count=args.count
+    )
+    if not session.questions:
         wanted = [f"difficulty {' or '.join(difficulties)}"] if difficulties else []
         wanted += [f"tag {' or '.join(tags)}"] if tags else []
+        wanted += [f"source {' or '.join(sources)}"] if sources else []
         raise InputError(
-            "filters", f"no scenario in {bank_label} has {' and '.join(wanted)}", "a difficulty and tags used together"
+            "filters", f"no scenario in {bank_label} has {' and '.join(wanted)}", "filters some scenario matches"
         )
-    return Session(args.mode, seed, args.bank or "built-in", difficulties, tags, questions)
+    return Run(args.bank or "built-in", difficulties, tags, sources, session)
 
 
 def read_line(out: TextIO) -> Callable[[str], str]:
@@ -154,91 +171,96 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
 
 
-def render_question(scenario: Scenario, mode: str, number: int, count: int) -> str:
-    """One scenario's prompt and the numbered choices of the mode."""
-    allowed = quiz.choices(mode)
-    id_width = max(map(len, allowed))
+def render_question(session: quiz.QuizSession) -> str:
+    """The current scenario's prompt and the numbered options it shows."""
+    scenario, options = session.current, session.options()
+    id_width = max(map(len, options))
     lines = [
-        f"Question {number} of {count} ({scenario.difficulty}; {', '.join(scenario.tags)})",
+        f"Question {session.number} of {session.count} ({scenario.difficulty}; {', '.join(scenario.tags)})",
         _wrap(scenario.prompt),
         "",
-        f"{quiz.MODES[mode]}:",
+        f"{quiz.MODES[session.mode]}:",
     ]
     lines += [
-        f"  {index:>2}. {answer:<{id_width}}  {quiz.answer_title(answer)}" for index, answer in enumerate(allowed, 1)
+        f"  {index:>2}. {option:<{id_width}}  {quiz.answer_title(option)}" for index, option in enumerate(options, 1)
     ]
     return "\n".join(lines)
 
 
-def render_feedback(graded: quiz.Grade, scenario: Scenario) -> str:
-    """What the answer earned and why: the verdict, that answer's feedback, the best answer and its explanation."""
+def render_feedback(session: quiz.QuizSession) -> str:
+    """What the answer earned and why: the verdict, that option's feedback, the best answer and its explanation."""
+    graded, scenario = session.current_grade, session.current
+    points = quiz.format_points(graded.credit)
     lines = [
-        _wrap(f"{VERDICT_WORDS[graded.verdict]} ({graded.credit:g} of 1 point). {graded.feedback}", ""),
+        _wrap(f"{VERDICT_WORDS[graded.verdict]} ({points} of 1 point). {graded.feedback}", ""),
         _wrap(f"Best answer: {quiz.answer_title(graded.expected)} ({graded.expected}). {graded.explanation}", ""),
     ]
-    if graded.mode == "approach" and scenario.acceptable:
-        titles = ", ".join(quiz.answer_title(answer) for answer in scenario.acceptable)
-        lines.append(_wrap(f"Also acceptable, for {quiz.ACCEPTABLE_CREDIT:g} of 1 point: {titles}.", ""))
+    others = scenario.right_answers(session.mode)[1:]
+    if others:
+        titles = ", ".join(quiz.answer_title(answer) for answer in others)
+        lines.append(
+            _wrap(f"Also acceptable, for {quiz.format_points(quiz.ACCEPTABLE_CREDIT)} of 1 point: {titles}.", "")
+        )
     if graded.verdict != "correct":
         lines.append("The decision path:")
         lines += [_wrap(f"{index}. {step}") for index, step in enumerate(graded.decision_path, 1)]
     return "\n".join(lines)
 
 
-def take(session: Session, read: Callable[[str], str], out: TextIO) -> list[quiz.Grade]:
-    """Ask every question in order, asking again after an entry that is not a choice; end of input stops early."""
+def take(chosen: Run, read: Callable[[str], str], out: TextIO) -> Run:
+    """Ask every question in order, asking again after an entry that is not an option; end of input stops early."""
+    session = chosen.session
     print(
-        f"{quiz.MODES[session.mode]}: {len(session.questions)} scenarios from {session.bank} "
+        f"{quiz.MODES[session.mode]}: {session.count} scenarios from {chosen.bank} "
         f"(seed {session.seed}: --seed {session.seed} repeats this order).\n",
         file=out,
     )
-    grades: list[quiz.Grade] = []
-    allowed = quiz.choices(session.mode)
-    prompt = f"Your answer (1-{len(allowed)} or an id): "
-    for number, scenario in enumerate(session.questions, 1):
-        print(render_question(scenario, session.mode, number, len(session.questions)), file=out)
+    while not session.finished:
+        print(render_question(session), file=out)
+        options = session.options()
+        prompt = f"Your answer (1-{len(options)} or an id): "
         while True:
             try:
                 entry = read(prompt)
             except EOFError:
-                return grades
+                return replace(chosen, session=session)
             try:
-                answer = quiz.parse_answer(session.mode, entry)
+                option = quiz.parse_answer(options, entry)
                 break
             except InputError as error:
                 print(f"  {error}", file=sys.stderr)
-        graded = quiz.grade(scenario, session.mode, answer)
-        grades.append(graded)
-        print(render_feedback(graded, scenario) + "\n", file=out)
-    return grades
+        session = session.answer(option)
+        print(render_feedback(session) + "\n", file=out)
+        session = session.next()
+    return replace(chosen, session=session)
 
 
 def render_topics(scores: Sequence[quiz.TopicScore]) -> str:
     """The score by topic as a text table, weakest topic first."""
     header = ("Topic", "Questions", "Points", "Score")
-    rows = [(s.topic, str(s.questions), f"{s.credit:g}", f"{s.percent:.0f}%") for s in scores]
+    rows = [(s.topic, str(s.questions), quiz.format_points(s.credit), f"{s.percent:.0f}%") for s in scores]
     topic_width = max(len(row[0]) for row in [header, *rows])
     return "\n".join(f"  {row[0]:<{topic_width}}  {row[1]:>9}  {row[2]:>6}  {row[3]:>5}" for row in [header, *rows])
 
 
-def render_end(session: Session, grades: Sequence[quiz.Grade]) -> str:
+def render_end(finished: Run) -> str:
     """The score, the review of every answer short of full credit, and the score by topic."""
-    asked = len(session.questions)
-    if not grades:
-        return f"Quiz ended before any answer (0 of {asked} questions)."
-    score = quiz.total(grades)
-    lines = [f"Score: {score.credit:g} / {score.questions} ({score.percent:.0f}%)"]
-    if len(grades) < asked:
-        lines.append(f"Ended early: {len(grades)} of {asked} questions answered.")
-    to_review = quiz.mistakes(grades)
+    session = finished.session
+    if not session.grades:
+        return f"Quiz ended before any answer (0 of {session.count} questions)."
+    score = session.score()
+    lines = [f"Score: {score.text} ({score.percent:.0f}%)"]
+    if len(session.grades) < session.count:
+        lines.append(f"Ended early: {len(session.grades)} of {session.count} questions answered.")
+    to_review = session.mistakes()
     lines += ["", f"Mistakes to review ({len(to_review)}):"]
     if not to_review:
         lines.append("  None: every answer was the best one.")
-    by_id = {scenario.id: scenario for scenario in session.questions}
-    for index, graded in enumerate(to_review, 1):
+    for index, review in enumerate(to_review, 1):
+        graded = review.grade
         lines += [
             f"{index}. {graded.question_id}",
-            _wrap(by_id[graded.question_id].prompt, "   "),
+            _wrap(review.question, "   "),
             _wrap(
                 f"You answered {quiz.answer_title(graded.given)} ({graded.verdict}); "
                 f"best: {quiz.answer_title(graded.expected)}.",
@@ -247,21 +269,23 @@ def render_end(session: Session, grades: Sequence[quiz.Grade]) -> str:
             _wrap(graded.feedback, "   "),
             _wrap(graded.explanation, "   "),
         ]
-    lines += ["", "Score by topic (weakest first):", render_topics(quiz.topic_scores(grades))]
+    lines += ["", "Score by topic (weakest first):", render_topics(session.topic_scores())]
     return "\n".join(lines)
 
 
-def results_json(session: Session, grades: Sequence[quiz.Grade]) -> dict[str, Any]:
-    """The session for scripts: what was asked, every answer with its points, the score and the score by topic."""
-    score = quiz.total(grades)
+def results_json(finished: Run) -> dict[str, Any]:
+    """The quiz for scripts: what was asked, every answer with its points, the score and the score by topic."""
+    session = finished.session
+    score = session.score()
     return {
         "mode": session.mode,
         "seed": session.seed,
-        "bank": session.bank,
-        "difficulty": list(session.difficulties),
-        "tag": list(session.tags),
+        "bank": finished.bank,
+        "difficulty": list(finished.difficulties),
+        "tag": list(finished.tags),
+        "source": list(finished.sources),
         "order": [scenario.id for scenario in session.questions],
-        "complete": len(grades) == len(session.questions),
+        "complete": len(session.grades) == session.count,
         "answers": [
             {
                 "question_id": graded.question_id,
@@ -272,9 +296,14 @@ def results_json(session: Session, grades: Sequence[quiz.Grade]) -> dict[str, An
                 "feedback": graded.feedback,
                 "topics": list(graded.topics),
             }
-            for graded in grades
+            for graded in session.grades
         ],
-        "score": {"points": score.credit, "questions": score.questions, "percent": round(score.percent, 1)},
+        "score": {
+            "points": score.credit,
+            "questions": score.questions,
+            "text": score.text,
+            "percent": round(score.percent, 1),
+        },
         "by_topic": [
             {
                 "topic": topic.topic,
@@ -282,6 +311,6 @@ def results_json(session: Session, grades: Sequence[quiz.Grade]) -> dict[str, An
                 "points": topic.credit,
                 "percent": round(topic.percent, 1),
             }
-            for topic in quiz.topic_scores(grades)
+            for topic in session.topic_scores()
         ],
     }

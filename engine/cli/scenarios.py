@@ -1,6 +1,6 @@
 """`python -m engine scenarios check FILE`: validate a teacher's question bank from the command line.
 
-Prints every problem (file, scenario id, field, what is accepted) and exits 2, or the count and exits 0.
+Prints one line per bad scenario (file, scenario id, field, what is accepted) and exits 2, or the count and exits 0.
 """
 
 from __future__ import annotations

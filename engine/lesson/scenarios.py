@@ -1,111 +1,109 @@
-"""The quiz's question bank: loading and validating scenarios from TOML or JSON files.
+"""The quiz's question bank: the Scenario value, and loading and validating banks from TOML or JSON files.
 
-Owns the Scenario value and the bank rules (engine/lesson/data/scenarios.toml is the
-built-in bank; LAB_SCENARIOS names an extra one). Never imports streamlit.
+engine/lesson/data/scenarios.toml is the built-in bank; LAB_SCENARIOS names an extra one; a teacher may upload
+one. Every entry goes through engine.validation (its profile as a WorkloadProfile), then the bank's own rules:
+each wrong option shown has its own feedback (why it tempts, why it is wrong), every question shows at least
+MIN_OPTIONS options, {fact:id} references are expanded. I/O only in the explicit loaders; never imports streamlit.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import tomllib
+from annotated_types import MinLen
 
 from engine.errors import InputError
-from engine.lesson.framework import APPROACHES, WORKLOAD_KINDS, answers_for_kind, walk
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the app needs 3.11+, but say so clearly.
-    tomllib = None
+from engine.lesson.facts import expand, facts, references
+from engine.lesson.framework import APPROACHES, WORKLOAD_KINDS
+from engine.lesson.profile import WorkloadKind, WorkloadProfile
+from engine.validation import parse
 
 BUILTIN_BANK = Path(__file__).parent / "data" / "scenarios.toml"
 SCENARIOS_ENV = "LAB_SCENARIOS"
-# An uploaded bank bigger than this is refused before parsing: the built-in one is about 80 KB.
+# A bank bigger than this is refused before it is read: the built-in one is about 100 KB.
 MAX_BANK_BYTES = 2_000_000
+# A question shows its right answer(s) and the wrong options that have feedback: at least this many in all.
+MIN_OPTIONS = 4
 
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 SOURCES: tuple[str, ...] = ("lesson-colearning", "lesson-workshop", "edge")
-PYTHON_BUILDS: tuple[str, ...] = ("gil", "free-threaded", "subinterpreters")
+# What a question asks: the workload's kind, or the approach (the options' namespaces never overlap).
+SCENARIO_MODES: dict[str, tuple[str, ...]] = {"classify": WORKLOAD_KINDS, "approach": APPROACHES}
+OPTION_WORDS: dict[str, str] = {"classify": "kinds", "approach": "approaches"}
 
-REQUIRED_FIELDS: tuple[str, ...] = (
-    "id",
-    "prompt",
-    "kind",
-    "best",
-    "explanation",
-    "feedback",
-    "difficulty",
-    "tags",
-    "source",
-    "profile",
-)
-OPTIONAL_FIELDS: tuple[str, ...] = ("acceptable",)
+Text = Annotated[str, MinLen(1)]
+ApproachId = Literal[APPROACHES]
+Difficulty = Literal[DIFFICULTIES]
+Source = Literal[SOURCES]
 
-# The recommendation engine's WorkloadProfile fields: name -> (type, required).
-PROFILE_FIELDS: dict[str, tuple[str, bool]] = {
-    "workload": ("kind", True),
-    "latency_ms": ("positive float", True),
-    "memory_mb": ("positive float", True),
-    "cores": ("int >= 1", True),
-    "expensive_startup": ("bool", True),
-    "shared_state": ("bool", False),
-    "isolation": ("bool", False),
-    "io_concurrency": ("int >= 1", False),
-    "task_ms": ("positive float", False),
-    "python_build": ("build", False),
-    "releases_gil": ("bool", False),
-    "worker_memory_mb": ("positive float", False),
-    "beyond_one_machine": ("bool", False),
-}
+
+@dataclass(frozen=True)
+class Feedback:
+    """The bank's words for one wrong option of one scenario: why it tempts here, and why it is wrong here."""
+
+    tempts: Text
+    wrong: Text
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One quiz question: a workload described in words, its kind, and the approaches that fit."""
+    """One quiz question: a workload described in words, its kind, the approaches that fit, and its profile."""
 
-    id: str
-    prompt: str
-    kind: str
-    best: str
-    acceptable: tuple[str, ...]
-    explanation: str
-    # (wrong answer id, why it is tempting and wrong); answer ids are kinds or approaches.
-    feedback: tuple[tuple[str, str], ...]
-    difficulty: str
-    tags: tuple[str, ...]
-    source: str
-    profile: tuple[tuple[str, Any], ...]
+    id: Text
+    kind: WorkloadKind
+    best: ApproachId
+    prompt: Text
+    explanation: Text
+    # Wrong option id (a kind or an approach) -> its feedback. An option without feedback is not shown.
+    feedback: Mapping[str, Feedback] = field(hash=False)
+    difficulty: Difficulty
+    tags: Annotated[tuple[Text, ...], MinLen(1)]
+    source: Source
+    profile: WorkloadProfile
+    # Approaches that are right in practice but not the best fit (partial credit).
+    acceptable: tuple[ApproachId, ...] = ()
 
-    def feedback_for(self, answer: str) -> str | None:
-        """The bank's words for a wrong answer, if it has some."""
-        return dict(self.feedback).get(answer)
+    def right_answers(self, mode: str) -> tuple[str, ...]:
+        """The options that earn credit in a mode: the kind; or the best approach, then the acceptable ones."""
+        _check_mode(mode)
+        return (self.kind,) if mode == "classify" else (self.best, *self.acceptable)
+
+    def expected(self, mode: str) -> str:
+        """The one best answer in a mode."""
+        return self.right_answers(mode)[0]
+
+    def options(self, mode: str) -> tuple[str, ...]:
+        """What the question shows, in the framework's order (so the order gives nothing away)."""
+        shown = set(self.right_answers(mode)) | set(self.feedback)
+        return tuple(option for option in SCENARIO_MODES[mode] if option in shown)
+
+    def wrong_options(self, mode: str) -> tuple[tuple[str, Feedback], ...]:
+        """The wrong options shown in a mode, each with its feedback."""
+        return tuple((option, self.feedback[option]) for option in self.options(mode) if option in self.feedback)
+
+    def feedback_for(self, option: str) -> Feedback | None:
+        """The bank's words for a wrong option, or None for a right one or one not shown."""
+        return self.feedback.get(option)
 
     def profile_mapping(self) -> dict[str, Any]:
-        """The profile as the mapping WorkloadProfile.from_mapping reads."""
-        return dict(self.profile)
+        """The profile's said fields, as WorkloadProfile.from_mapping reads them."""
+        return self.profile.to_dict()
 
-    def decision_path(self) -> list[str]:
-        """The lesson's decision tree walked for this scenario, as sentences."""
-        profile = self.profile_mapping()
-        answers = {
-            "waits_on_io": self.kind in ("io_bound", "hybrid"),
-            "cpu_too": self.kind == "hybrid",
-            "needs_parallelism": self.kind != "cpu_sequential",
-            "shared_state": profile.get("shared_state", self.kind == "cpu_parallel_shared"),
-            "isolation": profile.get("isolation", self.kind == "cpu_parallel_isolated"),
-        }
-        path = walk(answers)
-        if path.kind != self.kind:
-            # The profile's flags disagree with the tree's shortest route; show the route to the kind.
-            path = walk(answers_for_kind(self.kind))
-        return path.describe()
+
+def _check_mode(mode: str) -> None:
+    if mode not in SCENARIO_MODES:
+        raise InputError("mode", f"got {mode!r}", ", ".join(SCENARIO_MODES))
 
 
 class BankError(ValueError):
-    """A bank that does not fit: every problem found, each an InputError naming file, scenario and field."""
+    """A bank that does not fit: one InputError per bad scenario, each naming file, scenario and field."""
 
     def __init__(self, source: str, errors: list[InputError]) -> None:
         self.source = source
@@ -113,178 +111,96 @@ class BankError(ValueError):
         super().__init__("\n".join(str(error) for error in self.errors))
 
 
-def _got(entry: Mapping[str, Any], field: str) -> str:
-    return f"got {entry[field]!r}" if field in entry else "missing"
+def _where(source: str, scenario_id: str) -> str:
+    return f"{source}: scenario {scenario_id!r}"
 
 
-def _where(source: str, scenario_id: str, field: str) -> str:
-    return f"{source}: scenario {scenario_id!r}: {field}"
+def _entry_id(entry: Any, index: int) -> str:
+    raw = entry.get("id") if isinstance(entry, dict) else None
+    return raw.strip() if isinstance(raw, str) and raw.strip() else f"#{index + 1}"
 
 
-class _Checker:
-    """Collects the problems of one scenario entry instead of stopping at the first."""
+def parse_scenario(entry: Any, *, where: str) -> Scenario:
+    """One bank entry checked into a Scenario, facts expanded; InputError naming `where` and the field."""
+    try:
+        scenario = parse(Scenario, entry, where=where)
+    except InputError as error:
+        if ": feedback." in error.field and error.accepted == "a table of fields":
+            raise InputError(error.field, error.problem, "a table of two texts, tempts and wrong") from None
+        raise
+    _check_rules(scenario, where)
+    return _expanded(scenario, where)
 
-    def __init__(self, source: str, scenario_id: str) -> None:
-        self.source = source
-        self.scenario_id = scenario_id
-        self.errors: list[InputError] = []
 
-    def fail(self, field: str, problem: str, accepted: str) -> None:
-        self.errors.append(InputError(_where(self.source, self.scenario_id, field), problem, accepted))
-
-    def text(self, entry: Mapping[str, Any], field: str) -> str:
-        value = entry.get(field)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(field, _got(entry, field), "a non-empty string")
-            return ""
-        return value.strip()
-
-    def choice(self, entry: Mapping[str, Any], field: str, allowed: tuple[str, ...]) -> str:
-        value = entry.get(field)
-        if value not in allowed:
-            self.fail(field, _got(entry, field), ", ".join(allowed))
-            return ""
-        return value
-
-    def string_list(self, entry: Mapping[str, Any], field: str, allowed: tuple[str, ...] | None) -> tuple[str, ...]:
-        value = entry.get(field, [])
-        accepted = f"a list of {', '.join(allowed)}" if allowed else "a list of non-empty strings"
-        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-            self.fail(field, f"got {value!r}", accepted)
-            return ()
-        if allowed:
-            unknown = [item for item in value if item not in allowed]
-            if unknown:
-                self.fail(field, f"unknown {', '.join(map(repr, unknown))}", accepted)
-                return ()
-        return tuple(item.strip() for item in value)
-
-    def profile(self, value: Any, kind: str) -> tuple[tuple[str, Any], ...]:
-        field = "profile"
-        if not isinstance(value, dict):
-            self.fail(
-                field, "missing" if value is None else f"got {value!r}", "a table of " + ", ".join(PROFILE_FIELDS)
+def _check_rules(scenario: Scenario, where: str) -> None:
+    """The rules across fields that the types alone do not say."""
+    if scenario.profile.workload != scenario.kind:
+        raise InputError(
+            f"{where}: profile.workload", f"got {scenario.profile.workload!r}", f"the scenario's kind {scenario.kind!r}"
+        )
+    if scenario.best in scenario.acceptable:
+        raise InputError(f"{where}: acceptable", f"repeats the best answer {scenario.best!r}", "other approaches")
+    options = WORKLOAD_KINDS + APPROACHES
+    for option in scenario.feedback:
+        if option not in options:
+            raise InputError(f"{where}: feedback.{option}", "is not a kind or an approach", ", ".join(options))
+        if option == scenario.kind or option in scenario.right_answers("approach"):
+            raise InputError(f"{where}: feedback.{option}", "is a right answer here", "feedback for wrong options only")
+    for mode in SCENARIO_MODES:
+        shown = scenario.options(mode)
+        if len(shown) < MIN_OPTIONS:
+            right = len(scenario.right_answers(mode))
+            raise InputError(
+                f"{where}: feedback",
+                f"the {mode} question would show {len(shown)} options ({right} right, {len(shown) - right} wrong "
+                f"with feedback)",
+                f"feedback for at least {MIN_OPTIONS - right} wrong {OPTION_WORDS[mode]}",
             )
-            return ()
-        unknown = sorted(set(value) - set(PROFILE_FIELDS))
+
+
+def _expanded(scenario: Scenario, where: str) -> Scenario:
+    """The scenario with every {fact:id} in its texts replaced by the fact's value."""
+
+    def text(field_path: str, value: str) -> str:
+        unknown = [fact_id for fact_id in references(value) if fact_id not in facts()]
         if unknown:
-            self.fail(field, f"unknown field {', '.join(map(repr, unknown))}", ", ".join(PROFILE_FIELDS))
-        for name, (expected, required) in PROFILE_FIELDS.items():
-            if name not in value:
-                if required:
-                    self.fail(f"{field}.{name}", "missing", expected)
-                continue
-            self._profile_value(f"{field}.{name}", value[name], expected, kind)
-        return tuple((name, value[name]) for name in PROFILE_FIELDS if name in value)
+            raise InputError(
+                f"{where}: {field_path}", f"quotes an unknown fact {unknown[0]!r}", "{fact:ID} with an ID of facts.toml"
+            )
+        return expand(value)
 
-    def _profile_value(self, field: str, value: Any, expected: str, kind: str) -> None:
-        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if expected == "kind":
-            if value != kind:
-                self.fail(field, f"got {value!r}, but the scenario's kind is {kind!r}", "the scenario's kind")
-        elif expected == "positive float":
-            if not (is_number and value > 0):
-                self.fail(field, f"got {value!r}", "a number > 0")
-        elif expected == "int >= 1":
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                self.fail(field, f"got {value!r}", "a whole number >= 1")
-        elif expected == "bool":
-            if not isinstance(value, bool):
-                self.fail(field, f"got {value!r}", "true or false")
-        elif expected == "build" and value not in PYTHON_BUILDS:
-            self.fail(field, f"got {value!r}", ", ".join(PYTHON_BUILDS))
-
-    def feedback(self, value: Any, kind: str, best: str, acceptable: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-        answers = WORKLOAD_KINDS + APPROACHES
-        accepted = "a table of wrong answer (a kind or an approach) -> why it is tempting and wrong"
-        if not isinstance(value, dict) or not value:
-            self.fail("feedback", "missing" if value is None else f"got {value!r}", accepted)
-            return ()
-        pairs = []
-        for answer, why in value.items():
-            if answer not in answers:
-                self.fail(f"feedback.{answer}", "not a kind or an approach", ", ".join(answers))
-            elif answer in (kind, best) or answer in acceptable:
-                self.fail(f"feedback.{answer}", "is a right answer here, not a wrong one", "wrong answers only")
-            elif not isinstance(why, str) or not why.strip():
-                self.fail(f"feedback.{answer}", f"got {why!r}", "a non-empty string")
-            else:
-                pairs.append((answer, why.strip()))
-        return tuple(pairs)
-
-
-def _scenario(entry: Any, index: int, source: str) -> tuple[Scenario | None, list[InputError]]:
-    """Validate one entry; return the scenario or the list of its problems."""
-    raw_id = entry.get("id") if isinstance(entry, dict) else None
-    scenario_id = raw_id if isinstance(raw_id, str) and raw_id.strip() else f"#{index + 1}"
-    check = _Checker(source, scenario_id)
-    if not isinstance(entry, dict):
-        check.fail("entry", f"got {type(entry).__name__}", "a table of scenario fields")
-        return None, check.errors
-    unknown = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
-    if unknown:
-        check.fail(", ".join(unknown), "unknown field", ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS))
-    check.text(entry, "id")
-    prompt = check.text(entry, "prompt")
-    kind = check.choice(entry, "kind", WORKLOAD_KINDS)
-    best = check.choice(entry, "best", APPROACHES)
-    acceptable = check.string_list(entry, "acceptable", APPROACHES)
-    if best and best in acceptable:
-        check.fail("acceptable", f"repeats the best answer {best!r}", "other approaches than the best")
-    explanation = check.text(entry, "explanation")
-    feedback = check.feedback(entry.get("feedback"), kind, best, acceptable)
-    difficulty = check.choice(entry, "difficulty", DIFFICULTIES)
-    tags = check.string_list(entry, "tags", None)
-    if "tags" in entry and not tags and not check.errors:
-        check.fail("tags", "empty", "at least one tag")
-    scenario_source = check.choice(entry, "source", SOURCES)
-    profile = check.profile(entry.get("profile"), kind)
-    if check.errors:
-        return None, check.errors
-    return (
-        Scenario(
-            id=scenario_id,
-            prompt=prompt,
-            kind=kind,
-            best=best,
-            acceptable=acceptable,
-            explanation=explanation,
-            feedback=feedback,
-            difficulty=difficulty,
-            tags=tags,
-            source=scenario_source,
-            profile=profile,
-        ),
-        [],
+    feedback = {
+        option: Feedback(text(f"feedback.{option}.tempts", why.tempts), text(f"feedback.{option}.wrong", why.wrong))
+        for option, why in scenario.feedback.items()
+    }
+    return replace(
+        scenario,
+        prompt=text("prompt", scenario.prompt),
+        explanation=text("explanation", scenario.explanation),
+        feedback=feedback,
     )
 
 
 def _decode(data: bytes, source: str) -> Any:
     """The file's content as Python values, by its suffix: .toml or .json."""
     if len(data) > MAX_BANK_BYTES:
-        raise BankError(source, [InputError(source, f"{len(data)} bytes", f"a bank under {MAX_BANK_BYTES} bytes")])
+        raise BankError(source, [InputError(source, f"{len(data)} bytes", f"a bank of at most {MAX_BANK_BYTES} bytes")])
     suffix = Path(source).suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise BankError(source, [InputError(source, f"unknown file type {suffix!r}", ".toml or .json")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BankError(source, [InputError(source, f"not UTF-8 text ({error.reason})", "a UTF-8 text file")]) from None
-    if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise BankError(source, [InputError(source, f"not valid JSON: {error}", "a JSON bank")]) from None
-    if suffix == ".toml":
-        if tomllib is None:
-            raise BankError(source, [InputError(source, "TOML needs Python 3.11+ (tomllib)", "a JSON bank")])
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise BankError(source, [InputError(source, f"not valid TOML: {error}", "a TOML bank")]) from None
-    raise BankError(source, [InputError(source, f"unknown file type {suffix!r}", ".toml or .json")])
+    try:
+        return json.loads(text) if suffix == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        kind = "JSON" if suffix == ".json" else "TOML"
+        raise BankError(source, [InputError(source, f"not valid {kind}: {error}", f"a {kind} bank")]) from None
 
 
 def parse_bank(data: bytes, source: str) -> tuple[Scenario, ...]:
-    """Validate a bank's bytes (TOML or JSON, by the name's suffix); raise BankError listing every problem.
+    """Validate a bank's bytes (TOML or JSON, by the name's suffix); BankError naming every bad scenario.
 
     A bank is a table with a `scenario` list (`[[scenario]]` in TOML); JSON may also be the bare list.
     """
@@ -297,12 +213,14 @@ def parse_bank(data: bytes, source: str) -> tuple[Scenario, ...]:
     errors: list[InputError] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
-        scenario, problems = _scenario(entry, index, source)
-        errors.extend(problems)
-        if scenario is None:
+        scenario_id = _entry_id(entry, index)
+        try:
+            scenario = parse_scenario(entry, where=_where(source, scenario_id))
+        except InputError as error:
+            errors.append(error)
             continue
         if scenario.id in seen:
-            errors.append(InputError(_where(source, scenario.id, "id"), "used twice", "a unique id per scenario"))
+            errors.append(InputError(f"{_where(source, scenario.id)}: id", "used twice", "a unique id per scenario"))
         seen.add(scenario.id)
         scenarios.append(scenario)
     if errors:
@@ -310,16 +228,34 @@ def parse_bank(data: bytes, source: str) -> tuple[Scenario, ...]:
     return tuple(scenarios)
 
 
-def load_bank(path: str | Path) -> tuple[Scenario, ...]:
-    """Read and validate a bank file; a missing file is a BankError too."""
-    path = Path(path)
+def _read_limited(path: Path) -> bytes:
+    """The file's bytes, refusing at once what is not a regular file or is too big (checked before reading)."""
+    source = str(path)
+
+    def refuse(problem: str, accepted: str) -> BankError:
+        return BankError(source, [InputError(source, problem, accepted)])
+
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        raise BankError(
-            str(path), [InputError(str(path), f"cannot read: {error.strerror}", "a readable file")]
-        ) from None
-    return parse_bank(data, str(path))
+        raise refuse(f"cannot read: {error.strerror}", "a readable file") from None
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BANK_BYTES:
+        os.close(descriptor)
+        if stat.S_ISREG(status.st_mode):
+            raise refuse(f"{status.st_size} bytes", f"a bank of at most {MAX_BANK_BYTES} bytes")
+        what = "a directory" if stat.S_ISDIR(status.st_mode) else "a FIFO or a device"
+        raise refuse(f"is {what}, not a file", "a .toml or .json file")
+    with os.fdopen(descriptor, "rb") as handle:
+        # One byte more than the limit: a file that grew since fstat is still refused, never read whole.
+        return handle.read(MAX_BANK_BYTES + 1)
+
+
+def load_bank(path: str | Path) -> tuple[Scenario, ...]:
+    """Read and validate a bank file; a missing, special or oversized file is a BankError too."""
+    path = Path(path)
+    return parse_bank(_read_limited(path), str(path))
 
 
 def builtin_bank() -> tuple[Scenario, ...]:
@@ -346,23 +282,26 @@ class Banks:
     errors: tuple[BankError, ...]
 
 
-def available_banks(upload: tuple[str, bytes] | None = None, environ: Mapping[str, str] | None = None) -> Banks:
-    """The built-in bank, then LAB_SCENARIOS's and an uploaded one when they validate; their errors otherwise.
+BUILTIN_LABEL = "Built-in bank"
 
-    A bad extra bank never hides the built-in one.
+
+def available_banks(upload: tuple[str, bytes] | None = None, environ: Mapping[str, str] | None = None) -> Banks:
+    """The built-in bank, then LAB_SCENARIOS's and an uploaded one, each when it validates; the errors otherwise.
+
+    A bad bank never hides the others.
     """
-    banks: dict[str, tuple[Scenario, ...]] = {"Built-in bank": builtin_bank()}
-    errors: list[BankError] = []
+    loaders: list[tuple[str, Any]] = [(BUILTIN_LABEL, builtin_bank)]
     extra = env_bank_path(environ)
     if extra is not None:
-        try:
-            banks[f"{SCENARIOS_ENV}: {extra.name}"] = load_bank(extra)
-        except BankError as error:
-            errors.append(error)
+        loaders.append((f"{SCENARIOS_ENV}: {extra.name}", lambda: load_bank(extra)))
     if upload is not None:
         name, data = upload
+        loaders.append((f"Uploaded: {name}", lambda: parse_bank(data, name)))
+    banks: dict[str, tuple[Scenario, ...]] = {}
+    errors: list[BankError] = []
+    for label, load in loaders:
         try:
-            banks[f"Uploaded: {name}"] = parse_bank(data, name)
+            banks[label] = load()
         except BankError as error:
             errors.append(error)
     return Banks(banks, tuple(errors))
