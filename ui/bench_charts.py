@@ -13,6 +13,7 @@ import pandas as pd
 
 from engine.bench.results import BANDS, BenchResult
 from engine.bench.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
+from engine.host import speedup_limit_of
 
 # Okabe & Ito (2008), the colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
@@ -40,9 +41,18 @@ BAND_RULES: tuple[float, ...] = (1.0, 1.2, 2.0)
 STARTING = "(starting)"  # samples taken before the worker reported its first executor
 
 
-def usable_cores(result: BenchResult) -> int:
-    """The host's physical limit on speedup for CPU work: the cores this process may use."""
-    return int(result.host.get("usable_cpus") or result.host.get("logical_cpus") or 1)
+def usable_cores(result: BenchResult) -> float:
+    """The host's limit on speedup for CPU work: the cores this process may use, or its container's CPU
+    quota when that is smaller (never below 1.0: the baseline runs under the same quota)."""
+    return speedup_limit_of(result.host)
+
+
+def limit_label(result: BenchResult) -> str:
+    """What the limit line on a chart is called: the usable cores, or the container's CPU quota."""
+    limit = usable_cores(result)
+    if result.host.get("speedup_limited_by") == "quota":
+        return f"CPU quota: {result.host.get('cpu_quota'):g} cores ({limit:.2f}x)"
+    return f"usable cores: {limit:g}"
 
 
 def speedup_frame(result: BenchResult) -> pd.DataFrame:
@@ -66,8 +76,8 @@ def speedup_frame(result: BenchResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["executor", "speedup", "median_s", "band", "verdict", "correct", "noisy"])
 
 
-def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
-    """Speedup bars coloured by band, rules at 1.0/1.2/2.0, and a line at the usable core count."""
+def speedup_chart(frame: pd.DataFrame, cores: float, label: str | None = None) -> alt.LayerChart:
+    """Speedup bars coloured by band, rules at 1.0/1.2/2.0, and a line at the speedup limit `cores`."""
     top = max([cores, *frame["speedup"].tolist()]) * 1.1
     bands = [band for band in BAND_COLOURS if band in set(frame["band"])]
     bars = (
@@ -89,7 +99,7 @@ def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
     )
     rules_frame = pd.DataFrame({"speedup": list(BAND_RULES), "label": [f"{value:.1f}x" for value in BAND_RULES]})
     rules = alt.Chart(rules_frame).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="speedup:Q")
-    cores_frame = pd.DataFrame({"speedup": [float(cores)], "label": [f"usable cores: {cores}"]})
+    cores_frame = pd.DataFrame({"speedup": [float(cores)], "label": [label or f"usable cores: {cores:g}"]})
     cores_rule = alt.Chart(cores_frame).mark_rule(color=OKABE_ITO["blue"], strokeWidth=3).encode(x="speedup:Q")
     cores_text = (
         alt.Chart(cores_frame)
@@ -233,14 +243,21 @@ def memory_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def sweep_frame(points: Sequence[SweepPoint], fit: AmdahlFit | None = None) -> pd.DataFrame:
-    """Measured speedups per executor along a sweep; with a fit, the ideal line and the Amdahl curve too."""
+    """Measured speedups per executor along a sweep; with a fit, the ideal line and the Amdahl curve too.
+
+    The ideal is one-per-worker up to the host's limit (`fit.usable_cores`): past it, extra workers share
+    the same cores, so the line flattens where the text's "ideal: Nx" says it does.
+    """
     rows = [
         {"x": point.x, "series": point.label, "speedup": round(point.speedup, 3), "basis": "measured"}
         for point in points
     ]
     if fit is not None:
         xs = sorted({point.x for point in points})
-        rows += [{"x": x, "series": "ideal (one per worker)", "speedup": float(x), "basis": "model"} for x in xs]
+        rows += [
+            {"x": x, "series": "ideal (one per worker)", "speedup": float(min(x, fit.usable_cores)), "basis": "model"}
+            for x in xs
+        ]
         rows += [
             {
                 "x": x,

@@ -16,7 +16,7 @@ from engine.bench.results import BenchResult
 from engine.bench.slot import RunSlot, public_mode
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
-from engine.host import Interpreter
+from engine.host import Interpreter, limit_text
 from kernels import get_kernel
 from ui import bench_charts
 from ui.host_badge import interpreters
@@ -81,10 +81,11 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     cores = bench_charts.usable_cores(result)
     speedups = bench_charts.speedup_frame(result)
     if not speedups.empty:
-        st.altair_chart(style_chart(bench_charts.speedup_chart(speedups, cores)), width="stretch", key=f"{key}_speedup")
+        chart = bench_charts.speedup_chart(speedups, cores, bench_charts.limit_label(result))
+        st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_speedup")
         st.caption(
-            f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's "
-            f"{cores} usable cores, the most CPU work can gain here. The same figures:"
+            f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's limit, "
+            f"the most CPU work can gain here ({limit_text(result.host)}). The same figures:"
         )
         st.dataframe(speedups, hide_index=True, key=f"{key}_speedup_table")
     timeline = bench_charts.timeline_frame(result)

@@ -14,6 +14,7 @@ from typing import Any
 
 import tomllib
 
+from engine.bench.probe import speedup_limit_of
 from engine.bench.results import EXECUTORS, BenchResult, BenchSpec, band_wording
 from engine.errors import InputError
 
@@ -321,7 +322,7 @@ def judge(preset: Preset, result: BenchResult) -> tuple[Finding, ...]:
 
 def verdicts(result: BenchResult) -> tuple[str, ...]:
     """One line per executor from the interpretation table, with the host's limit beside it."""
-    cores = result.host.get("usable_cpus", "?")
+    cores = f"{speedup_limit_of(result.host):g}"
     lines = []
     for executor in result.executors:
         label = executor.label or executor.name

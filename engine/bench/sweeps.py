@@ -40,7 +40,7 @@ class AmdahlFit:
 
     executor: str
     parallel_fraction: float
-    usable_cores: int
+    usable_cores: float
     points: int
     sentence: str
 
@@ -103,7 +103,7 @@ def crossover(points: Sequence[SweepPoint], executor: str, unit: str = "") -> Cr
     )
 
 
-def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: int) -> AmdahlFit:
+def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: float) -> AmdahlFit:
     """The parallel fraction p that best fits the measured speedups (least squares on 1 - 1/S).
 
     With n workers capped at the usable cores, 1 - 1/S = p * (1 - 1/n): a line through the origin, so
@@ -122,5 +122,5 @@ def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: int) -
         usable_cores,
         len(mine),
         f"Amdahl's law fitted to {len(mine)} measured runs of {executor}: parallel fraction {fraction:.0%}, "
-        f"so at most {limit:.2f}x on this host's {usable_cores} usable cores (ideal: {usable_cores}.00x).",
+        f"so at most {limit:.2f}x on this host's {usable_cores:g} usable cores (ideal: {usable_cores:.2f}x).",
     )

@@ -182,18 +182,17 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
             warnings.append(f"{entry.name}: results differ from the sequential baseline (correct: false)")
         if entry.noisy:
             warnings.append(f"{entry.name}: noisy, repeats spread {entry.spread:.0%} around the median")
-        # CPU work cannot beat the core count; a ratio past it means another program disturbed the run.
-        if kernel.kind == "cpu" and entry.speedup is not None and entry.speedup > 1.1 * facts["usable_cpus"]:
+        # CPU work cannot beat the speedup limit; a ratio past it means another program disturbed the run.
+        limit = facts.get("speedup_limit") or facts["usable_cpus"]
+        if kernel.kind == "cpu" and entry.speedup is not None and entry.speedup > 1.1 * limit:
             warnings.append(
-                f"{entry.name}: {entry.speedup:.2f}x is past the {facts['usable_cpus']} usable cores: "
-                "the run was disturbed, measure again on a quieter machine"
+                f"{entry.name}: {entry.speedup:.2f}x is past this host's {limit:.2f}x limit "
+                f"({probe.limit_text(facts)}): the run was disturbed, measure again on a quieter machine"
             )
     # Waiting is not bounded by cores: more workers than cores is the point of an I/O run.
-    if spec.workers > facts["usable_cpus"] and kernel.kind != "io":
-        warnings.append(
-            f"{spec.workers} workers on {facts['usable_cpus']} usable cores: CPU work cannot go past "
-            f"{facts['usable_cpus']}x"
-        )
+    limit = facts.get("speedup_limit") or facts["usable_cpus"]
+    if spec.workers > limit and kernel.kind != "io":
+        warnings.append(f"{spec.workers} workers on {limit:g} usable cores: {probe.limit_text(facts)}")
     return BenchResult(
         spec=spec,
         host=facts,

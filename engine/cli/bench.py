@@ -14,6 +14,7 @@ from typing import Any
 from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, band_wording
 from engine.bench.runner import Progress, RunFailed, check_python, run_benchmark, validate_spec
 from engine.errors import InputError
+from engine.host import limit_text
 from kernels import REGISTRY
 
 
@@ -75,13 +76,11 @@ def format_table(result: BenchResult) -> str:
     """The result as a readable table: one line per executor, its band in the lesson's words, and the core limit."""
     host, spec = result.host, result.spec
     size = spec.size if spec.size is not None else REGISTRY[spec.kernel].default_size
-    usable = host["usable_cpus"]
     gil = "GIL enabled" if host["gil_enabled"] else "GIL disabled (free-threaded)"
     lines = [
         f"{spec.kernel}: {spec.tasks} tasks, size {size}, "
         f"{spec.workers} workers, {spec.repeats} repeats (+{spec.warmups} warm-up)",
-        f"Python {host['python_version']} ({gil}); usable cores: {usable}, so CPU-bound work "
-        f"cannot go past {usable:.1f}x",
+        f"Python {host['python_version']} ({gil}); usable cores: {host['usable_cpus']}; {limit_text(host)}",
         "",
         f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8}  "
         f"{'correct':<7}  band",
