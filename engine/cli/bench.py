@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from engine.bench import disturbance
 from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, band_wording
 from engine.bench.runner import Progress, RunFailed, check_python, run_benchmark, validate_spec
 from engine.errors import InputError
@@ -103,6 +104,11 @@ def format_table(result: BenchResult) -> str:
     if result.warnings:
         lines.append("")
         lines.extend(f"warning: {warning}" for warning in result.warnings)
+    if result.disturbance is not None:
+        lines += [
+            "",
+            "disturbance: " + disturbance.describe(result.disturbance, result.disturbed),
+        ]
     return "\n".join(lines)
 
 
