@@ -110,11 +110,11 @@ def cpu_limit_cgroup(root: str = CGROUP_ROOT, self_cgroup: str = SELF_CGROUP) ->
 
     Nested cgroups each cap their children, so the tightest one along the path is the one that binds.
     """
-    limits = [
-        (quota, version, folder)
-        for version, folder in cgroup_cpu_dirs(root, self_cgroup)
-        if (quota := _cgroup_quota(version, folder)) is not None
+    # No walrus here: host discovery runs this file under old interpreters too, to name them as too old.
+    quotas = [
+        (_cgroup_quota(version, folder), version, folder) for version, folder in cgroup_cpu_dirs(root, self_cgroup)
     ]
+    limits = [(quota, version, folder) for quota, version, folder in quotas if quota is not None]
     if not limits:
         return None
     quota, version, folder = min(limits)
