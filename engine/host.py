@@ -85,7 +85,7 @@ class HostInfo:
     free_threaded_build: bool
     gil_enabled: bool
     logical_cpus: int
-    usable_cpus: int
+    usable_cpus: int  # cores this process may run on (affinity)
     physical_cpus: int | None
     memory_total_mb: float
     memory_available_mb: float
@@ -94,6 +94,9 @@ class HostInfo:
     interpreter_pool: bool
     platform: str
     interpreters: tuple[Interpreter, ...] = field(default=())
+    cpu_quota: float | None = None  # cores the cgroup allows (quota / period), None without a quota
+    speedup_limit: float = 0.0  # the most CPU work can gain: min(usable_cpus, cpu_quota), at least 1.0
+    speedup_limited_by: str = "affinity"  # "affinity" or "quota"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -102,9 +105,37 @@ class HostInfo:
         return data
 
 
-def current_host(interpreters: Iterable[Interpreter] = ()) -> HostInfo:
-    """Facts about this process's interpreter and machine (discovery is the caller's choice)."""
+def cgroup_limits(
+    usable: int, cgroup_root: str = probe.CGROUP_ROOT, self_cgroup: str = probe.SELF_CGROUP
+) -> dict[str, Any]:
+    """cpu_quota, speedup_limit and speedup_limited_by for a process that may run on `usable` cores, read
+    from the cgroups under `cgroup_root` (v2 cpu.max, v1 cpu.cfs_quota_us / cpu.cfs_period_us; the smallest
+    along the nested path that `self_cgroup` names)."""
+    quota = probe.cpu_quota(cgroup_root, self_cgroup)
+    limit, limited_by = probe.speedup_limit(usable, quota)
+    return {"cpu_quota": quota, "speedup_limit": limit, "speedup_limited_by": limited_by}
+
+
+def speedup_limit_of(host: dict[str, Any]) -> float:
+    """The speedup limit of a result's host (results saved before the quota existed: the usable cores)."""
+    return probe.speedup_limit_of(host)
+
+
+def limit_text(host: dict[str, Any]) -> str:
+    """What bounds a CPU speedup on a result's host, in words ("CPU-bound work cannot go past 2.00x: ...")."""
+    return probe.limit_text(host)
+
+
+def current_host(
+    interpreters: Iterable[Interpreter] = (),
+    *,
+    cgroup_root: str = probe.CGROUP_ROOT,
+    self_cgroup: str = probe.SELF_CGROUP,
+) -> HostInfo:
+    """Facts about this process's interpreter and machine (discovery is the caller's choice); the cgroup
+    files are read under `cgroup_root` (tests pass a fake folder)."""
     facts = probe.interpreter_facts()
+    facts.update(cgroup_limits(facts["usable_cpus"], cgroup_root, self_cgroup))
     memory = psutil.virtual_memory()
     return HostInfo(
         python_version=facts["python_version"],
@@ -122,6 +153,9 @@ def current_host(interpreters: Iterable[Interpreter] = ()) -> HostInfo:
         interpreter_pool=facts["interpreter_pool"],
         platform=facts["platform"],
         interpreters=tuple(interpreters),
+        cpu_quota=facts["cpu_quota"],
+        speedup_limit=facts["speedup_limit"],
+        speedup_limited_by=facts["speedup_limited_by"],
     )
 
 
@@ -230,14 +264,15 @@ def capabilities(host: HostInfo) -> list[Capability]:
     free_threaded = [interpreter for interpreter in working if interpreter.free_threaded_build]
     has_314 = [interpreter for interpreter in working if interpreter.interpreter_pool]
     found: list[Capability] = []
-    if host.usable_cpus >= 2:
+    facts = {"usable_cpus": host.usable_cpus, "cpu_quota": host.cpu_quota}
+    limit, _ = probe.speedup_limit(host.usable_cpus, host.cpu_quota)
+    text = probe.limit_text(facts)
+    if limit > 1.0:
         found.append(
             Capability(
                 "Parallel speedup",
                 True,
-                f"This process may use {host.usable_cpus} CPUs (its affinity, os.process_cpu_count()), so no "
-                f"approach can beat {host.usable_cpus}.0x on CPU work here; a container's CPU quota may allow "
-                "less, and the affinity count does not see it.",
+                f"{text}, so no approach can beat {limit:.2f}x on CPU work here: that is the limit every chart shows.",
             )
         )
     else:
@@ -245,7 +280,7 @@ def capabilities(host: HostInfo) -> list[Capability]:
             Capability(
                 "Parallel speedup",
                 False,
-                "This process may use only one core: no approach can speed up CPU work here. I/O overlap still shows.",
+                f"{text[0].upper()}{text[1:]}. I/O overlap still shows.",
             )
         )
     if free_threaded:

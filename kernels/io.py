@@ -53,12 +53,24 @@ class _DelayHandler(BaseHTTPRequestHandler):
         return
 
 
+class _LabHTTPServer(ThreadingHTTPServer):
+    """The loopback server. Its listen backlog is a class attribute because the constructor binds and
+    listens: set on an instance afterwards, it changes nothing and the backlog stays socketserver's 5, so
+    connections past the fifth wait for a SYN retry (about a second) and asyncio's 8 tasks look slow."""
+
+    request_queue_size = 128  # a hundred concurrent clients must not be refused
+    daemon_threads = True
+
+
+def make_server() -> ThreadingHTTPServer:
+    """The loopback server, bound to a free port on 127.0.0.1 and listening, not yet serving."""
+    return _LabHTTPServer(("127.0.0.1", 0), _DelayHandler)
+
+
 @contextlib.contextmanager
 def local_http_server() -> Iterator[int]:
     """Serve _DelayHandler on 127.0.0.1 for the duration; yields the port and exports it in LAB_HTTP_PORT."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _DelayHandler)
-    server.daemon_threads = True
-    server.request_queue_size = 128  # a hundred concurrent clients must not be refused
+    server = make_server()
     thread = threading.Thread(target=server.serve_forever, name="lab-http-server", daemon=True)
     thread.start()
     port = server.server_address[1]

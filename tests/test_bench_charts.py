@@ -136,7 +136,9 @@ def test_worker_sweep_chart_has_measured_ideal_and_amdahl_series() -> None:
     assert series[0] == "processes"
     assert series[1] == "ideal (one per worker)"
     assert series[2].startswith("Amdahl fit, p = ")
-    assert frame[frame["series"] == series[1]]["speedup"].tolist() == [1.0, 2.0, 3.0]
+    # One per worker up to the host's 2 cores, then flat: the text says "ideal: 2.00x".
+    assert frame[frame["series"] == series[1]]["speedup"].tolist() == [1.0, 2.0, 2.0]
+    assert "ideal: 2.00x" in fit.sentence
     spec = bench_charts.sweep_chart(frame, "Workers", log_x=False).to_dict()
     assert spec["layer"][0]["encoding"]["strokeDash"]["field"] == "basis"
 

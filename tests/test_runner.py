@@ -199,3 +199,22 @@ def test_check_python_refuses_what_is_not_a_python_3_10() -> None:
 def test_a_python_that_cannot_start_is_an_input_error() -> None:
     with pytest.raises(InputError, match="python"):
         run_benchmark(BenchSpec("noop", ("sequential",), tasks=1, repeats=1), "/no/such/python")
+
+
+def test_every_executor_has_its_memory_and_cpu_however_short_its_steps() -> None:
+    # Steps far shorter than the 0.1 s sampling clock: each still gets a sample at its boundary.
+    spec = BenchSpec("noop", ("sequential", "threads", "processes"), workers=2, tasks=1, repeats=1, warmups=0)
+    result = run_benchmark(spec, look_before_s=0)
+    for entry in result.executors:
+        assert entry.peak_rss_mb is not None and entry.peak_rss_mb > 1, entry.name
+        assert entry.cpu_percent_per_core is not None and len(entry.cpu_percent_per_core) == psutil.cpu_count()
+    entries = {entry.name: entry for entry in result.executors}
+    # The pool's processes count with the worker for `processes`, not for the baseline.
+    assert entries["processes"].peak_rss_mb > entries["sequential"].peak_rss_mb
+
+
+def test_a_run_carries_its_disturbance() -> None:
+    result = run_benchmark(BenchSpec("noop", ("sequential",), tasks=1, repeats=1, warmups=0), look_before_s=0.1)
+    assert result.disturbance is not None and result.disturbance.source in ("host", "cgroup")
+    assert result.disturbance.run_s > 0 and isinstance(result.disturbed, bool)
+    assert result.to_dict()["disturbed"] is result.disturbed

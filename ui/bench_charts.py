@@ -15,6 +15,7 @@ import pandas as pd
 from engine.bench.results import BANDS, BenchResult
 from engine.bench.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
 from engine.bench.verdicts import band_text, interval_text, verdict_withheld
+from engine.host import speedup_limit_of
 
 # Okabe & Ito (2008), the colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
@@ -49,9 +50,18 @@ BAND_RULES: tuple[float, ...] = (1.0, 1.2, 2.0)
 STARTING = "(starting)"  # samples taken before the worker reported its first executor
 
 
-def usable_cores(result: BenchResult) -> int:
-    """The host's physical limit on speedup for CPU work: the cores this process may use."""
-    return int(result.host.get("usable_cpus") or result.host.get("logical_cpus") or 1)
+def usable_cores(result: BenchResult) -> float:
+    """The host's limit on speedup for CPU work: the cores this process may use, or its container's CPU
+    quota when that is smaller (never below 1.0: the baseline runs under the same quota)."""
+    return speedup_limit_of(result.host)
+
+
+def limit_label(result: BenchResult) -> str:
+    """What the limit line on a chart is called: the usable cores, or the container's CPU quota."""
+    limit = usable_cores(result)
+    if result.host.get("speedup_limited_by") == "quota":
+        return f"CPU quota: {result.host.get('cpu_quota'):g} cores ({limit:.2f}x)"
+    return f"usable cores: {limit:g}"
 
 
 SPEEDUP_COLUMNS = ["executor", "speedup", "low", "high", "interval", "median_s", "band", "verdict", "correct", "noisy"]
@@ -92,9 +102,9 @@ def speedup_frame(result: BenchResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SPEEDUP_COLUMNS)
 
 
-def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
+def speedup_chart(frame: pd.DataFrame, cores: float, label: str | None = None) -> alt.LayerChart:
     """Speedup bars coloured by band, each with its 95% interval as an error bar, rules at 1.0/1.2/2.0, and a line
-    at the usable core count."""
+    at the speedup limit `cores`."""
     top = max([cores, *frame["speedup"].tolist(), *frame["high"].dropna().tolist()]) * 1.1
     bands = [band for band in BAND_COLOURS if band in set(frame["band"])]
     labels = {band: BAND_LABELS[band] for band in bands}
@@ -127,7 +137,7 @@ def speedup_chart(frame: pd.DataFrame, cores: int) -> alt.LayerChart:
     )
     rules_frame = pd.DataFrame({"speedup": list(BAND_RULES), "label": [f"{value:.1f}x" for value in BAND_RULES]})
     rules = alt.Chart(rules_frame).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="speedup:Q")
-    cores_frame = pd.DataFrame({"speedup": [float(cores)], "label": [f"usable cores: {cores}"]})
+    cores_frame = pd.DataFrame({"speedup": [float(cores)], "label": [label or f"usable cores: {cores:g}"]})
     cores_rule = alt.Chart(cores_frame).mark_rule(color=OKABE_ITO["blue"], strokeWidth=3).encode(x="speedup:Q")
     cores_text = (
         alt.Chart(cores_frame)
@@ -279,7 +289,11 @@ def memory_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def sweep_frame(points: Sequence[SweepPoint], fit: AmdahlFit | None = None) -> pd.DataFrame:
-    """Measured speedups per executor along a sweep; with a fit, the ideal line and the Amdahl curve too."""
+    """Measured speedups per executor along a sweep; with a fit, the ideal line and the Amdahl curve too.
+
+    The ideal is one-per-worker up to the host's limit (`fit.usable_cores`): past it, extra workers share
+    the same cores, so the line flattens where the text's "ideal: Nx" says it does.
+    """
     rows = [
         {
             "x": point.x,
@@ -293,7 +307,10 @@ def sweep_frame(points: Sequence[SweepPoint], fit: AmdahlFit | None = None) -> p
     ]
     if fit is not None:
         xs = sorted({point.x for point in points})
-        rows += [{"x": x, "series": "ideal (one per worker)", "speedup": float(x), "basis": "model"} for x in xs]
+        rows += [
+            {"x": x, "series": "ideal (one per worker)", "speedup": float(min(x, fit.usable_cores)), "basis": "model"}
+            for x in xs
+        ]
     if fit is not None and fit.parallel_fraction is not None:
         fraction = fit.parallel_fraction
         spread = "" if fit.fraction_ci is None else f" ({fit.fraction_ci[0]:.2f}-{fit.fraction_ci[1]:.2f})"

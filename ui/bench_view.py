@@ -17,7 +17,7 @@ from engine.bench.slot import RunSlot, public_mode
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
 from engine.bench.verdicts import stopped_text, verdict_withheld
-from engine.host import Interpreter
+from engine.host import Interpreter, limit_text
 from kernels import get_kernel
 from ui import bench_charts
 from ui.host_badge import interpreters
@@ -87,11 +87,12 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     cores = bench_charts.usable_cores(result)
     speedups = bench_charts.speedup_frame(result)
     if not speedups.empty:
-        st.altair_chart(style_chart(bench_charts.speedup_chart(speedups, cores)), width="stretch", key=f"{key}_speedup")
+        chart = bench_charts.speedup_chart(speedups, cores, bench_charts.limit_label(result))
+        st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_speedup")
         st.caption(
-            f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's "
-            f"{cores} usable cores, the most CPU work can gain here. Each black bar is the speedup's 95% interval: "
-            "a band is given only when the whole interval lies in it. "
+            f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's limit, "
+            f"the most CPU work can gain here ({limit_text(result.host)}). Each black bar is the speedup's 95% "
+            "interval: a band is given only when the whole interval lies in it. "
             f"{stopped_text(result) or 'This run predates intervals: they were computed from its repeats.'} "
             "The same figures:"
         )

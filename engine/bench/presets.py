@@ -14,6 +14,7 @@ from typing import Any
 
 import tomllib
 
+from engine.bench.probe import speedup_limit_of
 from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
 from engine.bench.verdicts import band_text, executor_verdict, interval_text, verdict_withheld
 from engine.errors import InputError
@@ -364,7 +365,7 @@ def verdicts(result: BenchResult) -> tuple[str, ...]:
 
     A disturbed run's first line says why no verdict stands (engine.bench.verdicts.verdict_withheld).
     """
-    cores = result.host.get("usable_cpus", "?")
+    cores = f"{speedup_limit_of(result.host):g}"
     withheld = verdict_withheld(result)
     lines = [f"No verdicts: {withheld}."] if withheld is not None else []
     for executor in result.executors:

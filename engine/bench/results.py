@@ -208,6 +208,39 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Disturbance:
+    """What everything but the worker's process tree used while the run ran (engine.bench.disturbance).
+
+    `other_cores_*` are in cores (1.0 = one core busy all the time) out of `cores`, `throttled_s` is the container's
+    throttled time (None on a host without a quota), `load_before` the cores everything used just before
+    the run, `source` "cgroup" or "host", `threshold` the stated rule, `not_measured` what cannot be seen.
+    """
+
+    other_cores_mean: float
+    other_cores_peak: float
+    throttled_s: float | None
+    load_before: float
+    source: str
+    threshold: dict[str, float]
+    run_s: float = 0.0
+    cores: float = 0.0  # what the figures are out of: the host's logical cores, or the container's quota
+    throttling_counted: bool = False
+    not_measured: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["threshold"] = dict(self.threshold)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Disturbance:
+        fields = _check_mapping(data, "disturbance", cls)
+        if fields["source"] not in ("cgroup", "host"):
+            raise InputError("disturbance.source", f"is {fields['source']!r}", "'cgroup' or 'host'")
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
 class BenchResult:
     """A whole run: the spec, the host that ran it, the baseline and every executor."""
 
@@ -222,9 +255,10 @@ class BenchResult:
     version: int = VERSION
     stopped_by: str | None = None  # why the repeats ended: one of STOPPED_BY; None in a migrated version-1 file
     disturbed: bool = False  # other programs used the cores during the run: verdicts are withheld
+    disturbance: Disturbance | None = None  # what other programs used during the run (engine.bench.disturbance)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "schema": self.schema,
             "version": self.version,
             "created_at": self.created_at,
@@ -237,6 +271,11 @@ class BenchResult:
             "stopped_by": self.stopped_by,
             "disturbed": self.disturbed,
         }
+        # A result measured before the disturbance check existed has neither key, and keeps it so when saved.
+        if self.disturbance is not None or self.disturbed:
+            data["disturbed"] = self.disturbed
+            data["disturbance"] = None if self.disturbance is None else self.disturbance.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> BenchResult:
@@ -254,6 +293,8 @@ class BenchResult:
         fields["samples"] = tuple(Sample.from_dict(item) for item in fields["samples"])
         if fields.get("stopped_by") is not None and fields["stopped_by"] not in STOPPED_BY:
             raise InputError("result.stopped_by", f"is {fields['stopped_by']!r}", ", ".join(STOPPED_BY))
+        if fields.get("disturbance") is not None:
+            fields["disturbance"] = Disturbance.from_dict(fields["disturbance"])
         result = cls(**fields)
         if version == 1:
             # Version 1 had no intervals, and its worker gave bands from the point speedup: assign them afresh.

@@ -12,7 +12,6 @@ import json
 import os
 import queue
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 import psutil
 
+from engine.bench import disturbance
 from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, Sample, assess
 from engine.errors import InputError
 from kernels import Kernel, get_kernel
@@ -158,10 +158,14 @@ def validate_spec(spec: BenchSpec, limits: Limits | None = None) -> BenchSpec:
     return spec
 
 
-def worker_command(python: str) -> list[str]:
-    """The command that runs the worker under `python`, isolated (-I -S) with the project root on sys.path."""
+def worker_command(python: str, watch_parent: bool = False) -> list[str]:
+    """The command that runs the worker under `python`, isolated (-I -S) with the project root on sys.path.
+
+    With `watch_parent` the worker reads the spec as one line and then watches its stdin: at end of file
+    (the parent closed it, or died) it kills its pools and exits.
+    """
     bootstrap = f"import sys; sys.path.insert(0, {ROOT!r}); from engine.bench.worker import main; sys.exit(main())"
-    return [python, "-I", "-S", "-c", bootstrap]
+    return [python, "-I", "-S", "-c", bootstrap, *(["--watch-parent"] if watch_parent else [])]
 
 
 def check_python(python: str) -> str:
@@ -236,14 +240,29 @@ def _tree_rss(root: psutil.Process, known: dict[int, psutil.Process]) -> dict[in
 
 
 def _with_samples(result: BenchResult, samples: list[Sample], peak_rss_mb: dict[str, float]) -> BenchResult:
+    """The result with the samples, each executor's peak memory and its mean CPU per core.
+
+    Samples are taken on a clock and at every step boundary, so they cover unequal stretches: the mean
+    weights each by the time it covers, and a step shorter than the clock's period still has its sample.
+    """
+    covered: dict[str, list[tuple[float, tuple[float, ...]]]] = {}
+    previous_t = 0.0
+    for sample in sorted(samples, key=lambda one: one.t_s):
+        if sample.executor is not None:
+            covered.setdefault(sample.executor, []).append((sample.t_s - previous_t, sample.cpu_percent_per_core))
+        previous_t = sample.t_s
     entries = []
     for entry in result.executors:
-        own = [sample for sample in samples if sample.executor == entry.name]
-        if not own:
-            entries.append(entry)
-            continue
-        per_core = tuple(statistics.fmean(core) for core in zip(*(s.cpu_percent_per_core for s in own), strict=True))
-        entries.append(replace(entry, peak_rss_mb=peak_rss_mb.get(entry.name), cpu_percent_per_core=per_core))
+        own = covered.get(entry.name, [])
+        per_core = None
+        total = sum(weight for weight, _ in own)
+        if own and total > 0:
+            per_core = tuple(
+                sum(weight * cores[index] for weight, cores in own) / total for index in range(len(own[0][1]))
+            )
+        # The worker reads each executor's memory as it closes; the runner's samples may have seen more.
+        peaks = [peak for peak in (entry.peak_rss_mb, peak_rss_mb.get(entry.name)) if peak is not None]
+        entries.append(replace(entry, peak_rss_mb=max(peaks) if peaks else None, cpu_percent_per_core=per_core))
     return replace(result, executors=tuple(entries), samples=tuple(samples))
 
 
@@ -258,22 +277,203 @@ def _failure_message(returncode: int, stderr_tail: str) -> str:
     return f"the worker exited with code {returncode} without a result ({detail})"
 
 
-def run_benchmark(
-    spec: BenchSpec,
-    python: str | None = None,
-    *,
-    on_progress: Callable[[Progress], None] | None = None,
-    cancel: threading.Event | None = None,
-    timeout_s: float = 120.0,
-) -> BenchResult:
-    """Run `spec` in a worker under `python` (default: this interpreter) and return its result with samples.
+# How one run flows through the parent, step by step (each step is one function below):
+#
+#   spec --validate_spec--> _look_before: LOOK_BEFORE_S of CPU with no worker yet (disturbance.load_before)
+#                              |
+#                           _start_worker: Popen in its own session, the spec as one line on stdin; stdin
+#                              |           then stays open, and its end of file tells the worker we are gone
+#                              |
+#   worker stdout --_read_lines thread--> lines queue --> _Run.pump(), until the outcome or the exit:
+#                              |            _handle_line: progress -> on_progress, with a boundary sample
+#                              |                          result / error -> the outcome
+#                              |            _take_sample (on a clock, and at each step's boundary):
+#                              |                per-core %, the tree's RSS (peak per executor), and the CPU of
+#                              |                the source and of the worker's tree (disturbance readings)
+#                           _Run.finish: close stdin, wait for the exit, kill the tree, join the readers
+#                              |
+#                           _Run.result: the outcome + samples, peak memory, disturbance -> BenchResult
+#
+# Cancel and timeout are checked once per pump; whatever ends the run, `finally` kills the whole tree.
 
-    Raises RunCancelled when `cancel` is set, RunFailed on a crash, a timeout or a missing result, and
-    InputError when the worker refuses the spec. Either way no process of the run is left behind.
-    """
-    spec = validate_spec(spec)
-    command = worker_command(python or sys.executable)
-    started = time.perf_counter()
+
+class _Run:
+    """One run's moving parts and what it has gathered so far (mutable: it lives only during the run)."""
+
+    def __init__(
+        self,
+        spec: BenchSpec,
+        worker: subprocess.Popen[str],
+        source: disturbance.CpuSource,
+        load_before: float,
+        started: float,
+    ) -> None:
+        self.spec = spec
+        self.worker = worker
+        self.source = source
+        self.load_before = load_before
+        self.started = started
+        self.root = psutil.Process(worker.pid)
+        self.known: dict[int, psutil.Process] = {}
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr_lines: list[str] = []
+        self.samples: list[Sample] = []
+        self.readings: list[disturbance.CpuReading] = []
+        self.tree_cpu = disturbance.TreeCpu()
+        self.executor: str | None = None
+        # Each executor's own memory: the worker plus that executor's pool processes (the others' pools
+        # stay alive, idle, while the repeats go round-robin). Pages a fork shares count in each process,
+        # so it is an upper bound, the sum a task manager shows.
+        self.pool_pids: dict[str, set[int]] = {}
+        self.peak_rss_mb: dict[str, float] = {}
+        self.outcome: dict[str, Any] | None = None
+        self.exited_at: float | None = None
+        self._last_rss: dict[int, int] = {}
+        self.readers = [
+            threading.Thread(target=_read_lines, args=(worker.stdout, self.lines), daemon=True),
+            threading.Thread(target=lambda: self.stderr_lines.extend(worker.stderr), daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
+        psutil.cpu_percent(percpu=True)  # the first reading only sets the reference point
+        self._read_cpu()
+
+    def pump(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        cancel: threading.Event | None,
+        timeout_s: float,
+        deadline: float,
+    ) -> None:
+        """Handle lines and take samples until the worker's outcome is in or it has exited and gone quiet;
+        RunFailed past `deadline` (perf_counter), RunCancelled once `cancel` is set."""
+        next_sample = self.started + SAMPLE_INTERVAL_S
+        finished = False
+        while not finished:
+            if cancel is not None and cancel.is_set():
+                raise RunCancelled("the run was cancelled")
+            now = time.perf_counter()
+            if now > deadline:
+                raise RunFailed(f"the worker timed out after {timeout_s:g} s")
+            try:
+                line = self.lines.get(timeout=max(0.0, min(next_sample, deadline) - now))
+            except queue.Empty:
+                line = ""
+            if self.exited_at is None and self.worker.poll() is not None:
+                self.exited_at = time.perf_counter()
+            if line is None:
+                finished = True
+            elif line.strip():
+                self._handle_line(line, on_progress)
+            # After the worker exits, orphaned pool processes may hold stdout open, so end-of-file may never
+            # come: stop once the outcome is in, or once every line already written has been read and the
+            # drain time has passed. A line is always handled before this check, never dropped.
+            if self.exited_at is not None and (
+                self.outcome is not None or (self.lines.empty() and time.perf_counter() - self.exited_at > EXIT_DRAIN_S)
+            ):
+                finished = True
+            if time.perf_counter() >= next_sample:
+                self._take_sample(self.executor)
+                next_sample += SAMPLE_INTERVAL_S
+            if self.outcome is not None:
+                finished = True
+        self._read_cpu()
+
+    def _handle_line(self, line: str, on_progress: Callable[[Progress], None] | None) -> None:
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            raise RunFailed(f"the worker wrote something that is not a JSON event: {line[:200]!r}") from None
+        if event.get("event") == "progress":
+            # A step boundary: the step that just ended belongs to the previous executor, however short.
+            self._take_sample(self.executor)
+            self.executor = event["executor"]
+            self.pool_pids[self.executor] = set(event.get("pids", ()))
+            self._record_rss(self.executor, self._last_rss)
+            if on_progress is not None:
+                on_progress(
+                    Progress(self.executor, event["phase"], event["repeat"], event["of"], event.get("fraction", 0.0))
+                )
+        elif event.get("event") in ("result", "error"):
+            self.outcome = event
+
+    def _take_sample(self, executor: str | None) -> None:
+        cores = tuple(psutil.cpu_percent(percpu=True))
+        rss = _tree_rss(self.root, self.known)
+        self._last_rss = rss
+        self.samples.append(Sample(time.perf_counter() - self.started, cores, sum(rss.values()) / _MIB, executor))
+        self._record_rss(executor, rss)
+        self._read_cpu()
+
+    def _record_rss(self, executor: str | None, rss: dict[int, int]) -> None:
+        if executor is None or self.worker.pid not in rss:
+            return
+        own = rss[self.worker.pid] + sum(rss.get(pid, 0) for pid in self.pool_pids.get(executor, ()))
+        self.peak_rss_mb[executor] = max(self.peak_rss_mb.get(executor, 0.0), own / _MIB)
+
+    def _read_cpu(self) -> None:
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            used_s, throttled_s = self.source.read()
+            tree_s = self.tree_cpu.read([self.root, *self.known.values()])
+            self.readings.append(disturbance.CpuReading(time.perf_counter(), used_s, tree_s, throttled_s))
+
+    def finish(self) -> int | None:
+        """Tell the worker we are done (end of its stdin), wait for its exit, then clear what is left."""
+        _close_quietly(self.worker.stdin)
+        returncode = None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            returncode = self.worker.wait(timeout=KILL_WAIT_S)
+        # Orphaned pool processes would hold the pipes open and the readers with them.
+        _kill_tree(self.worker, self.known)
+        for reader in self.readers:
+            reader.join(timeout=KILL_WAIT_S)
+        return returncode
+
+    def result(self, returncode: int | None) -> BenchResult:
+        """The BenchResult from the outcome, with samples, peak memory and the run's disturbance."""
+        if self.outcome is None:
+            if returncode is None:
+                raise RunFailed("the worker neither produced a result nor exited")
+            raise RunFailed(_failure_message(returncode, "".join(self.stderr_lines)[-2000:]))
+        if self.outcome["event"] == "error":
+            raise InputError(self.outcome["field"], self.outcome["problem"], self.outcome["accepted"])
+        result = _with_samples(BenchResult.from_dict(self.outcome["result"]), self.samples, self.peak_rss_mb)
+        found, disturbed = disturbance.summarize(
+            self.readings,
+            self.load_before,
+            self.source.name,
+            cores=self.source.cores,
+            throttling_counts=_run_fits_quota(self.spec, result.host.get("cpu_quota")),
+        )
+        # The worker measured; intervals and bands are assigned here, in the parent.
+        return assess(replace(result, disturbance=found, disturbed=disturbed))
+
+
+def _run_fits_quota(spec: BenchSpec, quota: float | None) -> bool:
+    """Whether the run alone stays within the quota (then throttling means someone else used it up)."""
+    if quota is None:
+        return False
+    pools = [name for name in spec.executors if name not in ("sequential", "asyncio")]
+    return (spec.workers if pools else 1) <= quota
+
+
+def _close_quietly(stream: Any) -> None:
+    if stream is not None:
+        with contextlib.suppress(OSError):
+            stream.close()
+
+
+def _look_before(source: disturbance.CpuSource, seconds: float) -> float:
+    if seconds <= 0:
+        return 0.0
+    try:
+        return disturbance.look_before(source, seconds)
+    except (OSError, KeyError, ValueError):
+        return 0.0
+
+
+def _start_worker(command: list[str], spec: BenchSpec) -> subprocess.Popen[str]:
+    """The worker, started in its own session, with the spec written to its stdin (left open)."""
     try:
         worker = subprocess.Popen(
             command,
@@ -286,93 +486,46 @@ def run_benchmark(
         )
     except OSError as error:
         raise InputError("python", f"{command[0]!r} cannot be started ({error.strerror})", "a Python 3.10+") from None
-    known: dict[int, psutil.Process] = {}
-    lines: queue.Queue[str | None] = queue.Queue()
-    stderr_lines: list[str] = []
-    readers = [
-        threading.Thread(target=_read_lines, args=(worker.stdout, lines), daemon=True),
-        threading.Thread(target=lambda: stderr_lines.extend(worker.stderr), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
+    if worker.stdin is None:
+        raise RunFailed("the worker's stdin is not a pipe")
     try:
-        assert worker.stdin is not None
-        worker.stdin.write(json.dumps(spec.to_dict()))
-        worker.stdin.close()
+        worker.stdin.write(json.dumps(spec.to_dict()) + "\n")
+        worker.stdin.flush()
     except BrokenPipeError:
-        pass
+        pass  # the worker died at once: its exit and stderr tell why
+    return worker
+
+
+def run_benchmark(
+    spec: BenchSpec,
+    python: str | None = None,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    timeout_s: float = 120.0,
+    look_before_s: float = disturbance.LOOK_BEFORE_S,
+) -> BenchResult:
+    """Run `spec` in a worker under `python` (default: this interpreter) and return its result with samples
+    and its disturbance (what everything else used meanwhile, looked at for `look_before_s` beforehand too).
+
+    Raises RunCancelled when `cancel` is set, RunFailed on a crash, a timeout or a missing result, and
+    InputError when the worker refuses the spec. Either way no process of the run is left behind.
+    """
+    called = time.perf_counter()
+    spec = validate_spec(spec)
+    command = worker_command(python or sys.executable, watch_parent=True)
+    source = disturbance.detect_source()
+    load_before = _look_before(source, look_before_s)
+    started = time.perf_counter()
+    worker = _start_worker(command, spec)
+    known: dict[int, psutil.Process] = {}
     try:
-        root = psutil.Process(worker.pid)
-        psutil.cpu_percent(percpu=True)  # the first reading only sets the reference point
-        samples: list[Sample] = []
-        executor: str | None = None
-        # Each executor's own memory: the worker plus that executor's pool processes (the others' pools
-        # stay alive, idle, while the repeats go round-robin). Pages a fork shares count in each process,
-        # so it is an upper bound, the sum a task manager shows.
-        pool_pids: dict[str, set[int]] = {}
-        peak_rss_mb: dict[str, float] = {}
-        outcome: dict[str, Any] | None = None
-        next_sample = started + SAMPLE_INTERVAL_S
-        deadline = started + timeout_s
-        finished = False
-        exited_at: float | None = None
-        while not finished:
-            if cancel is not None and cancel.is_set():
-                raise RunCancelled("the run was cancelled")
-            now = time.perf_counter()
-            if now > deadline:
-                raise RunFailed(f"the worker timed out after {timeout_s:g} s")
-            try:
-                line = lines.get(timeout=max(0.0, min(next_sample, deadline) - now))
-            except queue.Empty:
-                line = ""
-            if exited_at is None and worker.poll() is not None:
-                exited_at = time.perf_counter()
-            if line is None:
-                finished = True
-            elif line.strip():
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    raise RunFailed(f"the worker wrote something that is not a JSON event: {line[:200]!r}") from None
-                if event.get("event") == "progress":
-                    executor = event["executor"]
-                    pool_pids[executor] = set(event.get("pids", ()))
-                    if on_progress is not None:
-                        on_progress(
-                            Progress(executor, event["phase"], event["repeat"], event["of"], event.get("fraction", 0.0))
-                        )
-                elif event.get("event") in ("result", "error"):
-                    outcome = event
-            # After the worker exits, orphaned pool processes may hold stdout open, so end-of-file may never
-            # come: stop once the outcome is in, or once every line already written has been read and the
-            # drain time has passed. A line is always handled before this check, never dropped.
-            if exited_at is not None and (
-                outcome is not None or (lines.empty() and time.perf_counter() - exited_at > EXIT_DRAIN_S)
-            ):
-                finished = True
-            if time.perf_counter() >= next_sample:
-                cores = tuple(psutil.cpu_percent(percpu=True))
-                rss = _tree_rss(root, known)
-                samples.append(Sample(time.perf_counter() - started, cores, sum(rss.values()) / _MIB, executor))
-                if executor is not None and worker.pid in rss:
-                    own = rss[worker.pid] + sum(rss.get(pid, 0) for pid in pool_pids.get(executor, ()))
-                    peak_rss_mb[executor] = max(peak_rss_mb.get(executor, 0.0), own / _MIB)
-                next_sample += SAMPLE_INTERVAL_S
-        returncode = worker.wait(timeout=KILL_WAIT_S)
-        # Orphaned pool processes would hold the pipes open and the readers with them.
-        _kill_tree(worker, known)
-        for reader in readers:
-            reader.join(timeout=KILL_WAIT_S)
-        if outcome is None:
-            raise RunFailed(_failure_message(returncode, "".join(stderr_lines)[-2000:]))
-        if outcome["event"] == "error":
-            raise InputError(outcome["field"], outcome["problem"], outcome["accepted"])
-        # The worker measured; intervals and bands are assigned here, in the parent.
-        return assess(_with_samples(BenchResult.from_dict(outcome["result"]), samples, peak_rss_mb))
+        run = _Run(spec, worker, source, load_before, started)
+        known = run.known
+        run.pump(on_progress, cancel, timeout_s, deadline=called + timeout_s)
+        return run.result(run.finish())
     finally:
+        _close_quietly(worker.stdin)
         _kill_tree(worker, known)
         for stream in (worker.stdout, worker.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+            _close_quietly(stream)

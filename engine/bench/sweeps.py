@@ -56,7 +56,7 @@ class AmdahlFit:
 
     executor: str
     parallel_fraction: float | None  # None: withheld (see the sentence)
-    usable_cores: int
+    usable_cores: float
     points: int
     sentence: str
     fraction_ci: tuple[float, float] | None = None  # p fitted to the intervals' low and high ends
@@ -163,7 +163,7 @@ def _fraction(pairs: Sequence[tuple[float, float]]) -> float:
     return min(1.0, max(0.0, sum(x * y for x, y in pairs) / denominator))
 
 
-def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: int) -> AmdahlFit:
+def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: float) -> AmdahlFit:
     """The parallel fraction p that best fits the measured speedups (least squares on 1 - 1/S).
 
     With n workers capped at the usable cores, 1 - 1/S = p * (1 - 1/n): a line through the origin, so
@@ -208,6 +208,6 @@ def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: int) -
         len(mine),
         f"Amdahl's law fitted to {len(mine)} measured runs of {executor}: parallel fraction {fraction:.0%} "
         f"({low:.0%}-{high:.0%} fit the 95% intervals' ends), so at most {limit:.2f}x on this host's "
-        f"{usable_cores} usable cores (ideal: {usable_cores}.00x).",
+        f"{usable_cores:g} usable cores (ideal: {usable_cores:.2f}x).",
         (low, high),
     )

@@ -9,11 +9,17 @@ Standard library only, so any interpreter runs it with `-I -S`; it never imports
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
 import functools
 import json
 import multiprocessing
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -131,6 +137,64 @@ def _entry(
     )
 
 
+def _rss_bytes(pid: int) -> int | None:
+    """The resident memory of process `pid` now (Linux /proc), None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _own_peak_rss_bytes() -> int | None:
+    """This process's peak resident memory so far (getrusage; kilobytes on Linux, bytes on macOS)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _pool_rss_bytes(session: Any) -> int:
+    """The RSS of a session's pool processes: /proc where there is one, else each process's own peak,
+    asked through the pool (each answers with its pid, until every pid has answered or a second passed)."""
+    pids = tuple(session.pool_pids)
+    found = {pid: rss for pid in pids if (rss := _rss_bytes(pid)) is not None}
+    if len(found) == len(pids) or session.pool is None:
+        return sum(found.values())
+    deadline = time.perf_counter() + 1.0
+    with contextlib.suppress(Exception):
+        while len(found) < len(pids) and time.perf_counter() < deadline:
+            for future in [session.pool.submit(_peak_rss_of_pool_process) for _ in pids]:
+                pid, rss = future.result(timeout=1.0)
+                if rss is not None:
+                    found[pid] = rss
+    return sum(found.values())
+
+
+def _peak_rss_of_pool_process() -> tuple[int, int | None]:
+    time.sleep(0.001)  # lets an idle peer take the next probe
+    return os.getpid(), _own_peak_rss_bytes()
+
+
+def read_memory_at_close(session: Any, name: str, memory_mb: dict[str, float]) -> None:
+    """Record `session`'s memory (the worker plus its own pool processes) into `memory_mb[name]` as it
+    closes: read at its end from inside the worker, a step shorter than the runner's sampling clock (or a
+    pool gone before the runner looked) is still measured."""
+    close = session.close
+
+    def read_then_close() -> None:
+        if name not in memory_mb:
+            with contextlib.suppress(Exception):
+                own = _rss_bytes(os.getpid()) or _own_peak_rss_bytes()
+                if own is not None:
+                    memory_mb[name] = (own + _pool_rss_bytes(session)) / (1024 * 1024)
+        close()
+
+    session.close = read_then_close
+
+
 def _describe_error(error: BaseException) -> str:
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
@@ -150,6 +214,7 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
     work = build_work(kernel, spec)
 
     failures: dict[str, tuple[str | None, str | None]] = {}
+    memory_mb: dict[str, float] = {}
     sessions = {}
     for name in names:
         reason = reasons.get(name, "unknown executor")
@@ -157,6 +222,7 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
             failures[name] = (reason, None)
         else:
             sessions[name] = open_session(name, work, spec.workers, _start_method_used(name, spec.start_method))
+            read_memory_at_close(sessions[name], name, memory_mb)
 
     def on_repeat(name: str, phase: str, repeat: int, of: int, fraction: float) -> None:
         # The pool's pids let the runner tell this executor's memory from the other pools'.
@@ -198,23 +264,23 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
     for name in names:
         unavailable, error = failures.get(name, (None, None))
         entries.append(_entry(name, spec, measurements.get(name), baseline, unavailable, error))
+    entries = [dataclasses.replace(entry, peak_rss_mb=memory_mb.get(entry.name)) for entry in entries]
     for entry in entries:
         if entry.correct is False:
             warnings.append(f"{entry.name}: results differ from the sequential baseline (correct: false)")
         if entry.noisy:
             warnings.append(f"{entry.name}: noisy, repeats spread {entry.spread:.0%} around the median")
-        # CPU work cannot beat the core count; a ratio past it means another program disturbed the run.
-        if kernel.kind == "cpu" and entry.speedup is not None and entry.speedup > 1.1 * facts["usable_cpus"]:
+        # CPU work cannot beat the speedup limit; a ratio past it means another program disturbed the run.
+        limit = facts.get("speedup_limit") or facts["usable_cpus"]
+        if kernel.kind == "cpu" and entry.speedup is not None and entry.speedup > 1.1 * limit:
             warnings.append(
-                f"{entry.name}: {entry.speedup:.2f}x is past the {facts['usable_cpus']} usable cores: "
-                "the run was disturbed, measure again on a quieter machine"
+                f"{entry.name}: {entry.speedup:.2f}x is past this host's {limit:.2f}x limit "
+                f"({probe.limit_text(facts)}): the run was disturbed, measure again on a quieter machine"
             )
     # Waiting is not bounded by cores: more workers than cores is the point of an I/O run.
-    if spec.workers > facts["usable_cpus"] and kernel.kind != "io":
-        warnings.append(
-            f"{spec.workers} workers on {facts['usable_cpus']} usable cores: CPU work cannot go past "
-            f"{facts['usable_cpus']}x"
-        )
+    limit = facts.get("speedup_limit") or facts["usable_cpus"]
+    if spec.workers > limit and kernel.kind != "io":
+        warnings.append(f"{spec.workers} workers on {limit:g} usable cores: {probe.limit_text(facts)}")
     return BenchResult(
         spec=spec,
         host=facts,
@@ -236,10 +302,66 @@ def _input_error_event(error: InputError) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+WATCH_PARENT = "--watch-parent"
+
+
+def _exit_with_children() -> None:
+    """Kill every process this worker made, then exit at once (no clean-up: the parent is gone)."""
+    with contextlib.suppress(Exception):
+        for child in multiprocessing.active_children():
+            child.kill()
+    # The runner starts the worker as a session leader: its process group holds everything it made, the
+    # forkserver, its pool processes and the resource tracker included, even those re-parented to init.
+    if hasattr(os, "killpg") and os.getpgid(0) == os.getpid():
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(3)
+
+
+def watch_parent(fd: int) -> threading.Thread:
+    """Watch file descriptor `fd` (the rest of stdin) from a daemon thread: at its end of file the parent
+    has closed it or died, even by SIGKILL, and the worker kills its pools and exits instead of running on.
+
+    It reads the raw descriptor, never sys.stdin: a thread blocked inside sys.stdin holds its buffer's
+    lock, and a forked pool process, which closes sys.stdin as it starts, would wait for that lock forever.
+    """
+
+    def wait_for_end_of_file() -> None:
+        with contextlib.suppress(OSError):
+            while os.read(fd, 1024):
+                pass
+        _exit_with_children()
+
+    thread = threading.Thread(target=wait_for_end_of_file, name="lab-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _read_line(fd: int) -> str:
+    """One line from a raw descriptor, a byte at a time so that nothing past it is consumed."""
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = os.read(fd, 1)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("utf-8")
+
+
+def _read_spec_text(argv: list[str]) -> str:
+    """The spec's JSON: one line followed by the parent watch, or (run by hand) all of stdin."""
+    if WATCH_PARENT in argv:
+        fd = sys.stdin.fileno()
+        text = _read_line(fd)
+        watch_parent(fd)
+        return text
+    return sys.stdin.read()
+
+
+def main(argv: list[str] | None = None) -> int:
     _emit_json_line({"event": "ready"})
     try:
-        spec = BenchSpec.from_dict(json.loads(sys.stdin.read()))
+        spec = BenchSpec.from_dict(json.loads(_read_spec_text(sys.argv[1:] if argv is None else argv)))
         result = run_bench(spec)
     except InputError as error:
         _emit_json_line(_input_error_event(error))

@@ -11,11 +11,13 @@ import json
 import sys
 from typing import Any
 
+from engine.bench import disturbance
 from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchResult, BenchSpec
 from engine.bench.runner import LOCAL_LIMITS, Progress, RunFailed, check_python, run_benchmark, validate_spec
 from engine.bench.slot import progress_wording
 from engine.bench.verdicts import band_text, interval_text, stopped_text, verdict_withheld
 from engine.errors import InputError
+from engine.host import limit_text
 from kernels import REGISTRY
 
 
@@ -97,14 +99,12 @@ def format_table(result: BenchResult) -> str:
     in the lesson's words (none for a disturbed run, which says why), and the core limit."""
     host, spec = result.host, result.spec
     size = spec.size if spec.size is not None else REGISTRY[spec.kernel].default_size
-    usable = host["usable_cpus"]
     gil = "GIL enabled" if host["gil_enabled"] else "GIL disabled (free-threaded)"
     rounds = max((entry.repeats for entry in result.executors), default=0)
     lines = [
         f"{spec.kernel}: {spec.tasks} tasks, size {size}, "
         f"{spec.workers} workers, {rounds} repeats (at least {spec.repeats}, +{spec.warmups} warm-up)",
-        f"Python {host['python_version']} ({gil}); usable cores: {usable}, so CPU-bound work "
-        f"cannot go past {usable:.1f}x",
+        f"Python {host['python_version']} ({gil}); usable cores: {host['usable_cpus']}; {limit_text(host)}",
         "",
         f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8} "
         f"{'95% interval':>13}  {'correct':<7}  band",
@@ -138,6 +138,11 @@ def format_table(result: BenchResult) -> str:
     if result.warnings:
         lines.append("")
         lines.extend(f"warning: {warning}" for warning in result.warnings)
+    if result.disturbance is not None:
+        lines += [
+            "",
+            "disturbance: " + disturbance.describe(result.disturbance, result.disturbed),
+        ]
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from engine.bench import probe
 from engine.host import HostInfo, current_host, discover_interpreters
 
 
@@ -28,6 +29,9 @@ def describe(host: HostInfo) -> str:
         f"Python {host.python_version} ({host.implementation}), {build} build, GIL {gil} now: {host.executable}",
         f"CPUs: {host.logical_cpus} logical, {host.usable_cpus} usable by this process,"
         f" {host.physical_cpus if host.physical_cpus is not None else 'unknown'} physical",
+        f"CPU quota (cgroup): {'none' if host.cpu_quota is None else f'{host.cpu_quota:g} cores'}; speedup limit "
+        f"{host.speedup_limit:.2f}x, set by the {host.speedup_limited_by}: "
+        + probe.limit_text({"usable_cpus": host.usable_cpus, "cpu_quota": host.cpu_quota}),
         f"Memory: {host.memory_total_mb:,.0f} MB total, {host.memory_available_mb:,.0f} MB available",
         f"Start methods: {', '.join(host.start_methods)} (default {host.default_start_method})",
         f"InterpreterPoolExecutor: {'yes' if host.interpreter_pool else 'no (needs 3.14)'}",
