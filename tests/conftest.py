@@ -172,3 +172,21 @@ def screenshot() -> Callable[[object, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture
+def quiet_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs made in this test count as undisturbed, whatever else loads this shared host.
+
+    For tests of what a page draws from a quiet run's verdicts; the detection itself is tested on
+    synthetic readings and real busy loops in tests/test_disturbance.py.
+    """
+    from engine.bench import disturbance
+
+    measured = disturbance.summarize
+
+    def summarize_as_quiet(*args: object, **kwargs: object) -> tuple[object, bool]:
+        found, _ = measured(*args, **kwargs)
+        return found, False
+
+    monkeypatch.setattr(disturbance, "summarize", summarize_as_quiet)

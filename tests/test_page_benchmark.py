@@ -72,7 +72,7 @@ def test_unknown_preset_in_the_address_names_the_accepted_ids(data_dir: Path) ->
     assert at.selectbox(key="bench_preset").value == "gil_cpu"
 
 
-def test_small_custom_run_draws_verdicts_and_charts_and_is_saved(data_dir: Path) -> None:
+def test_small_custom_run_draws_verdicts_and_charts_and_is_saved(data_dir: Path, quiet_host: None) -> None:
     at = _page()
     at.selectbox(key="bench_preset").set_value("custom").run()
     at.selectbox(key="bench_kernel").set_value("sleep_io").run()
@@ -144,7 +144,7 @@ def test_public_mode_states_its_limits_and_caps_the_form(data_dir: Path, monkeyp
     assert at.number_input(key="bench_workers").max == 4
 
 
-def test_a_reloaded_page_finds_its_run_from_the_address(data_dir: Path) -> None:
+def test_a_reloaded_page_finds_its_run_from_the_address(data_dir: Path, quiet_host: None) -> None:
     spec = BenchSpec("noop", ("sequential", "threads"), tasks=2, repeats=1, warmups=0)
     store = ResultStore(data_dir / "results.sqlite3")
     job = run_slot().start("gone-session", RunPlan("custom: noop", (spec,)), plan_work(store, LOCAL_LIMITS, 60))

@@ -158,7 +158,7 @@ def test_presentation_countdown_shows_the_time_left():
     assert any(m.value in ("## ⏱ 30 s", "## ⏱ 29 s") for m in app.markdown)
 
 
-def test_predict_mode_runs_the_preset_live_and_grades_the_prediction_to_the_review(tmp_path, monkeypatch):
+def test_predict_mode_runs_the_preset_live_and_grades_the_prediction_to_the_review(tmp_path, monkeypatch, quiet_host):
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
     shipped = list(presets().values())
     seed = next(s for s in range(100) if quiz.predict_questions(shipped, seed=s)[0].id == "io_wait")

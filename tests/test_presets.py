@@ -18,7 +18,7 @@ from engine.bench.presets import (
     verdicts,
     warnings_for,
 )
-from engine.bench.results import BANDS
+from engine.bench.results import BANDS, Disturbance
 from engine.bench.verdicts import verdict_withheld, withheld_reason
 from engine.errors import InputError
 from kernels import REGISTRY
@@ -128,7 +128,16 @@ def test_a_disturbed_run_is_shown_but_not_judged_and_says_why() -> None:
 
 
 def test_the_withheld_reason_gives_the_disturbance_figure() -> None:
-    reason = withheld_reason({"other_cores_mean": 1.4}, 2)
+    measured = Disturbance(
+        other_cores_mean=1.4,
+        other_cores_peak=1.9,
+        throttled_s=None,
+        load_before=0.2,
+        source="host",
+        threshold={"other_cores_mean": 0.25},
+        cores=2.0,
+    )
+    reason = withheld_reason(measured, 2)
     assert reason.startswith("other programs used 1.4 of the 2 cores during this run: these speedups do not measure")
 
 

@@ -158,7 +158,8 @@ def limit_text(facts: dict) -> str:
     if limited_by == "quota" and quota is not None:
         source = f"this container's CPU quota of {_cores(quota)} (on {_cores(usable)} it may run on)"
     else:
-        source = f"the {_cores(usable)} this process may use"
+        quota_note = "no container CPU quota was found" if quota is None else f"its CPU quota allows {_cores(quota)}"
+        source = f"the {_cores(usable)} this process may use (its CPU affinity; {quota_note})"
     if limit <= 1.0:
         return f"no parallel speedup is possible here: {source} leaves CPU work nothing to run in parallel on"
     return f"CPU-bound work cannot go past {limit:.2f}x: {source}"

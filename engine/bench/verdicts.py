@@ -8,10 +8,8 @@ reason. Standard library only, no streamlit.
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.bench.intervals import METHOD, MIN_INTERVAL_REPEATS
-from engine.bench.results import BenchResult, ExecutorResult, band_wording
+from engine.bench.results import BenchResult, Disturbance, ExecutorResult, band_wording
 
 # The short names of the lesson's bands, for a verdict between two of them.
 BAND_NAMES: dict[str, str] = {
@@ -27,13 +25,14 @@ STOPPED_BY_WORDING: dict[str, str] = {
 }
 
 
-def withheld_reason(disturbance: dict[str, Any] | None, cores: float | None) -> str:
+def withheld_reason(disturbance: Disturbance | None, cores: float | None) -> str:
     """Why verdicts are withheld, with the figure from the disturbance data where there is one."""
     tail = "these speedups do not measure the approaches; run again when the host is quieter"
-    data = disturbance or {}
-    used = data.get("other_cores_mean")
-    total = data.get("cores", cores)
-    if isinstance(used, (int, float)) and isinstance(total, (int, float)) and total:
+    if disturbance is None:
+        return f"other programs were busy during this run: {tail}"
+    used = disturbance.other_cores_mean
+    total = disturbance.cores or cores
+    if total:
         return f"other programs used {used:.1f} of the {total:g} cores during this run: {tail}"
     return f"other programs were busy during this run: {tail}"
 
@@ -43,7 +42,7 @@ def verdict_withheld(result: BenchResult) -> str | None:
     if not result.disturbed:
         return None
     cores = result.host.get("cpu_quota") or result.host.get("usable_cpus")
-    return withheld_reason(getattr(result, "disturbance", None), cores)
+    return withheld_reason(result.disturbance, cores)
 
 
 def interval_text(ci: tuple[float, float] | None) -> str:
