@@ -113,7 +113,7 @@ def test_a_bad_new_flag_exits_2_with_one_line(flag: str, value: str, field: str)
 def test_a_wrong_answer_is_asked_again_with_what_is_accepted() -> None:
     completed = run_cli([], stdin="gpu\nhybrid\nsoon\n100\n256\n4\nn\n")
     assert completed.returncode == 0, completed.stderr
-    assert "workload: got 'gpu'; accepted: cpu_sequential" in completed.stderr
+    assert "workload: got 'gpu'; accepted: one of 'cpu_sequential'" in completed.stderr
     assert "latency_ms: got 'soon'" in completed.stderr
     assert "Recommendation: Free-threaded Python + asyncio" in completed.stdout
 

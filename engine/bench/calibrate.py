@@ -196,7 +196,8 @@ def _read_file() -> _CalibrationFile | None:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise InputError(str(path), f"cannot be read ({error})", "delete it and calibrate again") from None
-    if isinstance(data, dict) and data.get("schema") == CALIBRATION_SCHEMA and data.get("version") != CALIBRATION_VERSION:
+    old_version = isinstance(data, dict) and data.get("version") != CALIBRATION_VERSION
+    if old_version and data.get("schema") == CALIBRATION_SCHEMA:
         raise InputError(f"{path}: version", f"got {data.get('version')!r}", f"{CALIBRATION_VERSION}: calibrate again")
     return parse(_CalibrationFile, data, where=str(path))
 

@@ -119,7 +119,8 @@ _RECORDS: tuple[Approach, ...] = (
         fits="CPU work in parallel parts that share objects, on a free-threaded build",
         pitfalls=(
             "Without the GIL, races that were rare become common: lock shared mutable objects or make them per-thread.",
-            "Importing a C extension not declared free-threading-safe turns the GIL back on ({fact:gil_reenabled_by_extension}).",
+            "Importing a C extension not declared free-threading-safe turns the GIL back on "
+            "({fact:gil_reenabled_by_extension}).",
         ),
     ),
     Approach(

@@ -214,9 +214,12 @@ def main():
     parser.add_argument("--quick", action="store_true", help="check that it runs: tiny tasks, one repeat, no verdict")
     parser.parse_args()
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-    print(f"{TITLE}: Python {sys.version.split()[0]}, GIL {'enabled' if gil else 'disabled'}, {WORKERS} workers, ")
-    print(f"{TASKS} tasks, {REPEATS} interleaved repeat(s) after {WARMUPS} warm-up(s)")
-    names = ["sequential"] + list(dict.fromkeys(name for name in [RECOMMENDED, *COMPARE] if name != "sequential"))
+    print(f"Benchmark of {TITLE} against its alternatives")
+    print(
+        f"Python {sys.version.split()[0]}, GIL {'enabled' if gil else 'disabled'}, {WORKERS} workers, "
+        f"{TASKS} tasks, {REPEATS} interleaved repeat(s) after {WARMUPS} warm-up(s)"
+    )
+    names = ["sequential", *dict.fromkeys(name for name in [RECOMMENDED, *COMPARE] if name != "sequential")]
     runners, unavailable, results = measure(names, list(range(TASKS)))
     baseline = next(runner for runner in runners if runner.name == "sequential")
     for runner in runners:
@@ -227,7 +230,7 @@ def main():
             print(f"{runner.name:<18} {median_s:8.4f} s {1.0:6.2f}x   (baseline){mark}")
             continue
         # Each round's ratio against the same round's baseline: the interleaving is what makes them comparable.
-        ratios = sorted(base / own for base, own in zip(baseline.times, runner.times))
+        ratios = sorted(base / own for base, own in zip(baseline.times, runner.times, strict=True))
         speedup = statistics.median(ratios)
         line = f"{runner.name:<18} {median_s:8.4f} s {speedup:6.2f}x"
         if QUICK:

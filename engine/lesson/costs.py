@@ -96,7 +96,7 @@ def default_figure(fact_id: str, *, scale: float = 1.0) -> Figure:
     source = fact(fact_id)
     if source.kind == "measured":
         applies = source.applies.replace(" (measured on the development host)", "")
-        basis = f"a default measured on the development host, not this one ({applies})"
+        basis = f"a default measured on the development host, not this one: {source.value} ({applies})"
     else:
         basis = f"{source.label} ({source.applies})"
     if source.low is not None and source.high is not None:

@@ -10,14 +10,13 @@ the package's own facts table; never imports streamlit.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.bench.results import band_wording, speedup_band
 from engine.errors import InputError
 from engine.lesson import framework
-from engine.lesson.approaches import MIGRATION_TRAITS, Approach, approach, ids_where, text
+from engine.lesson.approaches import MIGRATION_TRAITS, approach, ids_where, text
 from engine.lesson.costs import Costs, Figure, default_costs
 from engine.lesson.facts import bounds, fact, number
 from engine.lesson.profile import PYTHON_BUILDS, WorkloadProfile
@@ -208,7 +207,7 @@ class _Answer:
 
     def change(self, new: str, condition: str, why: str) -> None:
         self.steps.append(f"{condition}: {why} -> {title(new)}.")
-        self.reasons.append(f"{condition}: {why}")
+        self.reasons.append(f"{condition}: {why}.")
         self.approach = new
 
 
@@ -237,7 +236,7 @@ def _refine(profile: WorkloadProfile, path: framework.DecisionPath) -> _Answer:
             "One usable core (cores = 1)",
             "one core runs one piece of CPU work at a time, so parallel workers would only take turns and add "
             "their start-up and hand-off; "
-            + ("an event loop still overlaps the waits" if path.kind == "hybrid" else "single-threaded code is fastest"),
+            + ("an event loop still overlaps the waits" if path.kind == "hybrid" else "single-threaded code runs best"),
         )
         return answer
     if profile.releases_gil and (path.kind == "hybrid" or (cpu_kind and path.kind != "cpu_sequential")):
@@ -332,7 +331,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _thread_pool_default(cores: int) -> int:
-    """ThreadPoolExecutor's (and asyncio.to_thread's) default size: min(32, cpus + 4) (fact thread_pool_default_workers)."""
+    """ThreadPoolExecutor's and asyncio.to_thread's default size (fact thread_pool_default_workers)."""
     return min(32, cores + 4)
 
 
@@ -350,7 +349,8 @@ def _workers(approach_id: str, profile: WorkloadProfile) -> int:
 def _per_worker(approach_id: str, profile: WorkloadProfile, costs: Costs) -> tuple[float, str]:
     record = approach(approach_id)
     if record.memory in ("process", "interpreter"):
-        floor = f"a bare interpreter with no imports holds {costs.bare_interpreter_rss_mb.value:.1f} MB, the floor ({costs.bare_interpreter_rss_mb.basis})"
+        bare = costs.bare_interpreter_rss_mb
+        floor = f"a bare interpreter with no imports holds {bare.value:.1f} MB, the floor ({bare.basis})"
         if profile.worker_memory_mb is not None:
             figure = profile.worker_memory_mb
             basis = (
@@ -526,7 +526,7 @@ def _io_speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs:
         f"({handoff.basis}); the CPU and hand-off of every task serialise on {lane_words}. Ideal: "
         f"{profile.io_concurrency} waits overlapped for free"
     )
-    return Speedup(round(value, 2), round(low, 2), round(high, 2), basis, ideal)
+    return Speedup(round(value, 4), round(low, 4), round(high, 4), basis, ideal)
 
 
 def _cpu_speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs: Costs) -> Speedup:
@@ -553,7 +553,8 @@ def _cpu_speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs
     cost_low = cost_high = 0.0
     if record.build == "free-threaded":
         cost_low, cost_high = bounds("ft_cost_314")
-        notes.append(f"free-threaded build {fact('ft_cost_314').value} slower single-threaded ({fact('ft_cost_314').label})")
+        cost = fact("ft_cost_314")
+        notes.append(f"free-threaded build {cost.value} slower single-threaded ({cost.label})")
     serial = number("amdahl_serial_share_measured")
     high = amdahl(1.0, cpu_workers) * eff_high / (1 + cost_low)
     value = amdahl(1 - serial / 2, cpu_workers) * eff_value / (1 + (cost_low + cost_high) / 2)
@@ -562,7 +563,7 @@ def _cpu_speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs
         f"Amdahl's law on {cpu_workers} worker(s): high with all the CPU work parallel, low with a serial share of "
         f"{serial:.3f} ({fact('amdahl_serial_share_measured').label}), value half-way; " + "; ".join(notes)
     )
-    return Speedup(round(value, 2), round(low, 2), round(high, 2), basis, float(cpu_workers))
+    return Speedup(round(value, 4), round(low, 4), round(high, 4), basis, float(cpu_workers))
 
 
 def _speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs: Costs) -> Speedup:
@@ -572,7 +573,7 @@ def _speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs: Co
     if profile.workload != "hybrid" or approach_id == "single_threaded":
         return cpu
     if profile.io_concurrency is None:
-        return replace(cpu, basis=cpu.basis + "; CPU part only: overlapping the waits adds more (io_concurrency unsaid)")
+        return replace(cpu, basis=f"{cpu.basis}; CPU part only: overlapping waits adds more (io_concurrency unsaid)")
     io = _io_speedup(approach_id, workers, profile, costs)
     if io.value is None or io.low is None or io.high is None:
         return replace(cpu, basis=f"{cpu.basis}; CPU part only: {io.basis}")
@@ -585,7 +586,7 @@ def _speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs: Co
         "(value: if waiting and computing take equal time)"
     )
     ideal = max(cpu.ideal or 1.0, io.ideal or 1.0)
-    return Speedup(round(value, 2), round(min(cpu.low, io.low), 2), round(max(cpu.high, io.high), 2), basis, ideal)
+    return Speedup(round(value, 4), round(min(cpu.low, io.low), 4), round(max(cpu.high, io.high), 4), basis, ideal)
 
 
 def _latency(approach_id: str, profile: WorkloadProfile, costs: Costs) -> LatencyCheck:
@@ -624,7 +625,7 @@ def _connection_notes(approach_id: str, workers: int, profile: WorkloadProfile, 
     notes = []
     if costs.fd_limit is not None:
         usable = costs.fd_limit - STANDARD_STREAMS
-        verdict = "within it" if wanted <= usable else f"more than it allows: raise it (ulimit -n) or stay under {usable}"
+        verdict = "within it" if wanted <= usable else f"more than it allows: raise it (ulimit -n) or stay at {usable}"
         notes.append(
             f"io_concurrency = {wanted}: each connection holds one file descriptor ({fact('fd_per_connection').url}); "
             f"{costs.fd_limit_basis}: {verdict}."

@@ -117,7 +117,8 @@ def migration_guide(current: str, approach_id: str, profile: WorkloadProfile) ->
     if processes and approach(current).memory != "process":
         steps.append(
             'Put the entry point under `if __name__ == "__main__":`. spawn (macOS, Windows) and forkserver (the '
-            f"default on other Unix from 3.14) start workers that re-import your main module: {fact('main_reimported').statement}"
+            "default on other Unix from 3.14) start workers that re-import your main module: "
+            f"{fact('main_reimported').statement}"
         )
         steps.append(
             "Make the work picklable: module-level functions (no lambdas or nested functions), arguments and results "
