@@ -159,7 +159,11 @@ def payload_report() -> dict[str, Any]:
 def shared_read(sources: int) -> int:
     """Breadth-first search of HOPS hops in the shared graph from each of `sources` start nodes:
     the nodes reached (above bit 32) and the sum of their distances (the low 32 bits)."""
-    adjacency = graph()
+    return search(graph(), sources)
+
+
+def search(adjacency: list[tuple[int, ...]], sources: int) -> int:
+    """shared_read's work on any graph: HOPS-hop breadth-first searches from `sources` start nodes."""
     nodes = len(adjacency)
     reached = 0
     distances = 0
