@@ -16,11 +16,15 @@ How the structure reaches the workers, executor by executor:
 - sequential, threads, asyncio, asyncio_threads: one process, one copy, shared for nothing. The graph is
   built lazily behind a lock on first use (or at once by `graph_payload()`); every thread reads it.
   On a free-threaded build a read still writes: each access changes the read object's reference count,
-  atomically when another thread made the object, so heavy reads of the same objects contend a little.
+  and when the reading thread is not the one that made the object, that change is atomic. The
+  sequential baseline runs on the thread that built the graph, the pool's threads do not, so threads
+  pay that cost on every read (and more when both read the same objects at once, as here, since
+  every task searches from the same start nodes) before they gain anything from running in parallel.
 - processes, asyncio_processes under fork: a child inherits the parent's graph, copy-on-write, when the
   parent built it before the pool started (`graph_payload()` does). Reading it writes reference counts
-  into the shared pages, so each child's unique memory (USS) grows as its tasks touch them: RSS counts
-  the shared pages in every worker; USS/PSS tell what each really costs.
+  into the shared pages, so the kernel copies them one by one: a child's unique memory (USS) starts
+  near zero and grows toward a whole copy of the graph as its tasks touch it, while its RSS, which
+  counts the shared pages in every worker, stays flat. USS/PSS tell what each worker really costs.
 - processes, asyncio_processes under spawn or forkserver, and interpreters (3.14
   InterpreterPoolExecutor): each worker has its own empty module. The pool initializer
   `install_graph(payload)` gets the pickled graph (`graph_payload()`, pickled once in the parent,
