@@ -96,6 +96,8 @@ def available_executors(facts: dict) -> dict[str, str | None]:
             f"needs concurrent.futures.InterpreterPoolExecutor (Python 3.14+); "
             f"this is Python {facts.get('python_version', '?')}"
         ),
+        # dask and dask_threads: imported only here and in open_session, so stdlib-only runs never load dask.
+        **dict.fromkeys(_dask().DASK_EXECUTORS, _dask().availability()),
     }
 
 
@@ -281,10 +283,23 @@ class AsyncioSession(Session):
             self.loop = None
 
 
-def open_session(name: str, work: Work, workers: int, start_method: str | None = None) -> Session:
-    """The executor called `name`, not yet started; InputError for an unknown name or start method."""
+def _dask() -> Any:
+    """engine.bench.dask_executor, imported on first use (it loads without dask; dask only when run)."""
+    from engine.bench import dask_executor
+
+    return dask_executor
+
+
+def open_session(
+    name: str, work: Work, workers: int, start_method: str | None = None, scheduler: str | None = None
+) -> Session:
+    """The executor called `name`, not yet started; InputError for an unknown name or start method.
+
+    `scheduler` (a Dask scheduler address) is for the `dask` executor only; None starts a LocalCluster."""
     if name not in EXECUTORS:
         raise InputError("executors", f"unknown executor {name!r}", ", ".join(EXECUTORS))
+    if name in _dask().DASK_EXECUTORS:
+        return _dask().open_dask_session(name, work, workers, scheduler)
     if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
         accepted = [method for method in START_METHODS if method in multiprocessing.get_all_start_methods()]
         raise InputError("start_method", f"{start_method!r} is not available here", ", ".join(accepted))

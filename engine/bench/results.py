@@ -27,6 +27,8 @@ EXECUTORS: tuple[str, ...] = (
     "asyncio_threads",
     "asyncio_processes",
     "interpreters",
+    "dask",  # engine.bench.dask_executor: needs dask[distributed]; dask_threads is its in-process mirror
+    "dask_threads",
 )
 START_METHODS: tuple[str, ...] = ("fork", "forkserver", "spawn")
 
@@ -69,6 +71,7 @@ class BenchSpec:
     warmups: int = 1
     start_method: str | None = None  # None: the interpreter's default
     latency_ms: int | None = None  # hybrid's fetch latency; None: the kernel's default
+    scheduler: str | None = None  # the dask executor's scheduler address tcp://HOST:PORT; None: a LocalCluster
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -260,6 +260,10 @@ def run_benchmark(
     """
     spec = validate_spec(spec)
     command = worker_command(python or sys.executable)
+    # A dask executor imports dask from the interpreter's own site-packages: drop -S for that run alone
+    # (-I stays: no PYTHONPATH, user site or cwd). Every run without dask keeps -I -S, stdlib only.
+    if any(name.startswith("dask") for name in spec.executors):
+        command.remove("-S")
     started = time.perf_counter()
     try:
         worker = subprocess.Popen(

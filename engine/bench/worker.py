@@ -154,7 +154,8 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
         if reason is not None:
             failures[name] = (reason, None)
         else:
-            sessions[name] = open_session(name, work, spec.workers, _start_method_used(name, spec.start_method))
+            start_method = _start_method_used(name, spec.start_method)
+            sessions[name] = open_session(name, work, spec.workers, start_method, scheduler=spec.scheduler)
 
     def on_repeat(name: str, phase: str, repeat: int, of: int) -> None:
         # The pool's pids let the runner tell this executor's memory from the other pools'.
@@ -165,6 +166,7 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
         outcomes = measure_all(sessions, spec.tasks, spec.repeats, spec.warmups, on_repeat)
     measurements: dict[str, Measurement] = {}
     for name, outcome in outcomes.items():
+        warnings.extend(f"{name}: {note}" for note in getattr(sessions[name], "notes", ()))  # dask's clocks, workers
         if isinstance(outcome, Exception):
             failures[name] = (None, _describe_error(outcome))
         else:
