@@ -24,6 +24,7 @@ benchmark's loopback HTTP server (http_local) run only on workers of this machin
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import os
@@ -76,17 +77,38 @@ def check_address(address: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def _reach(address: str) -> None:
-    """A TCP connection to the scheduler's port, so a wrong address fails in seconds, before the run."""
+async def _identify(address: str) -> Any:
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=CONNECT_TIMEOUT_S)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        await comm.close()
+
+
+def _reach(address: str) -> int:
+    """Ask the scheduler at `address` who it is, so a wrong address fails in seconds, before the run.
+
+    The number of its workers; InputError naming `scheduler` when nothing answers or it is no Dask scheduler.
+    """
     host, port = check_address(address)
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
             pass
     except OSError as error:
         reason = error.strerror or type(error).__name__
+        raise InputError("scheduler", f"nothing answers at {address} ({reason})", ACCEPTED_ADDRESS) from None
+    try:
+        identity = asyncio.run(asyncio.wait_for(_identify(address), CONNECT_TIMEOUT_S + 1))
+    except Exception as error:  # a server that speaks something else, or one too slow to answer
         raise InputError(
-            "scheduler", f"nothing answers at {address} ({reason}, {CONNECT_TIMEOUT_S:g} s)", ACCEPTED_ADDRESS
+            "scheduler", f"{address} answers, but not as a Dask scheduler ({type(error).__name__})", ACCEPTED_ADDRESS
         ) from None
+    if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
+        raise InputError("scheduler", f"{address} answers, but not as a Dask scheduler", ACCEPTED_ADDRESS)
+    return int(identity.get("n_workers", 0))
 
 
 def _timed_task(index: int, function: Any, size: int, env: dict[str, str]) -> tuple[Any, float, float, str]:
@@ -100,6 +122,17 @@ def _timed_task(index: int, function: Any, size: int, env: dict[str, str]) -> tu
     value = function(size)
     end = time.perf_counter()
     return value, start, end, get_worker().address
+
+
+def _portable_task() -> Any:
+    """_timed_task as a local function: the task graph of a remote run then fails plain pickle (the
+    scheduler unpickles graphs too), so Dask falls back to cloudpickle for all of it, which sends the
+    registered modules (kernels, this one) by value instead of by an import the workers cannot do."""
+
+    def timed_task(index: int, function: Any, size: int, env: dict[str, str]) -> tuple[Any, float, float, str]:
+        return _timed_task(index, function, size, env)
+
+    return timed_task
 
 
 def _identity() -> tuple[str, int, str]:
@@ -131,6 +164,7 @@ class DaskSession(Session):
         self.offsets: dict[str, float] = {}  # remote worker address -> its perf_counter minus ours
         self.notes: list[str] = []  # what the result should say about this run (approximate clocks...)
         self._by_value: list[Any] = []
+        self._task: Any = _timed_task if self.scheduler is None else _portable_task()
 
     def start(self) -> float:
         from distributed import Client, LocalCluster
@@ -227,7 +261,7 @@ class DaskSession(Session):
         started = time.perf_counter()
         # pure=False: every task is a new computation; with pure=True Dask would run one and reuse it.
         futures = self.client.map(
-            _timed_task, range(tasks), function=self.work.function, size=self.work.size, env=env, pure=False, **restrict
+            self._task, range(tasks), function=self.work.function, size=self.work.size, env=env, pure=False, **restrict
         )
         try:
             outcomes = self.client.gather(futures)
