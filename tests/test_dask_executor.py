@@ -80,7 +80,7 @@ def test_a_killed_dask_worker_has_its_task_rerun_elsewhere_and_the_answers_stay_
     task_ms, tasks = 600, 4
     with open_session("dask", Work(io.sleep_io, task_ms), 2) as session:
         session.start()
-        address_of = session.client.run(os.getpid)  # worker address -> pid
+        address_of = session.cluster.client.run(os.getpid)  # worker address -> pid
         victim_address, victim_pid = sorted(address_of.items())[0]
         kill_after_s = 0.3  # half way through the first task on each worker
 

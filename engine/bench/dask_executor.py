@@ -35,7 +35,6 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.bench.executors import RepeatRun, Session, Work
 from engine.bench.results import Span
 from engine.errors import InputError
 
@@ -140,19 +139,23 @@ def _identity() -> tuple[str, int, str]:
     return socket.gethostname(), os.getpid(), threading.current_thread().name
 
 
-class DaskSession(Session):
-    """A Dask client on a LocalCluster it starts, or on a running scheduler; every repeat is one client.map."""
+class DaskCluster:
+    """A Dask client on a LocalCluster it starts, or on a running scheduler; every repeat is one client.map.
 
-    worker_kind = "dask worker"
+    engine.bench.executors.DaskSession puts it behind the Session interface (this module never imports
+    executors: that would be an import circle)."""
 
-    def __init__(self, name: str, work: Work, workers: int, scheduler: str | None = None) -> None:
-        super().__init__(work, workers, None)
+    def __init__(self, name: str, function: Any, size: int, workers: int, scheduler: str | None = None) -> None:
         if name not in DASK_EXECUTORS:
             raise InputError("executors", f"{name!r} is not a Dask executor", ", ".join(DASK_EXECUTORS))
         reason = availability()
         if reason is not None:
             raise InputError("executors", f"{name} {reason}", "an interpreter with dask[distributed] installed")
         self.name = name
+        self.function = function
+        self.size = size
+        self.workers = workers
+        self.pool_pids: tuple[int, ...] = ()  # the worker processes this cluster started (the runner reads them)
         # dask_threads is the in-process mirror of threads: always a LocalCluster of this process.
         self.scheduler = scheduler if name == "dask" else None
         if self.scheduler is not None:
@@ -251,7 +254,8 @@ class DaskSession(Session):
             )
         return env
 
-    def run(self, tasks: int) -> RepeatRun:
+    def run(self, tasks: int) -> tuple[float, tuple[Any, ...], tuple[Span, ...]]:
+        """One repeat of `tasks`: (wall time, values in task order, spans on the repeat's timeline)."""
         if self.client is None:
             raise RuntimeError("start() first")
         from distributed import KilledWorker
@@ -261,7 +265,7 @@ class DaskSession(Session):
         started = time.perf_counter()
         # pure=False: every task is a new computation; with pure=True Dask would run one and reuse it.
         futures = self.client.map(
-            self._task, range(tasks), function=self.work.function, size=self.work.size, env=env, pure=False, **restrict
+            self._task, range(tasks), function=self.function, size=self.size, env=env, pure=False, **restrict
         )
         try:
             outcomes = self.client.gather(futures)
@@ -272,7 +276,7 @@ class DaskSession(Session):
         for index, (_, begin, end, address) in enumerate(outcomes):
             zero = started + self.offsets.get(address, 0.0)  # the repeat's start on that worker's clock
             spans.append(Span(task=index, worker=address, start_s=begin - zero, end_s=end - zero))
-        return RepeatRun(elapsed_s=elapsed, values=tuple(value for value, *_ in outcomes), spans=tuple(spans))
+        return elapsed, tuple(value for value, *_ in outcomes), tuple(spans)
 
     def close(self) -> None:
         client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
@@ -286,8 +290,3 @@ class DaskSession(Session):
             for module in self._by_value:
                 cloudpickle.unregister_pickle_by_value(module)
             self._by_value = []
-
-
-def open_dask_session(name: str, work: Work, workers: int, scheduler: str | None = None) -> DaskSession:
-    """The Dask executor called `name`, not yet started (a scheduler address is checked for an answer now)."""
-    return DaskSession(name, work, workers, scheduler)

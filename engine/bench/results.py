@@ -76,6 +76,8 @@ class BenchSpec:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["executors"] = list(self.executors)
+        if data["scheduler"] is None:  # a local run: its files read as they did before the field existed
+            del data["scheduler"]
         return data
 
     @classmethod
