@@ -92,6 +92,7 @@ def test_a_killed_dask_worker_has_its_task_rerun_elsewhere_and_the_answers_stay_
         killer.start()
         run = session.run(tasks)
         killer.join()
+        notes = list(session.notes)
     assert run.values == (task_ms,) * tasks
     assert [span.task for span in run.spans] == list(range(tasks))
     # No span of the dead worker ends after its death: the task it held ran again, on another worker.
@@ -99,6 +100,8 @@ def test_a_killed_dask_worker_has_its_task_rerun_elsewhere_and_the_answers_stay_
     rerun = [span for span in run.spans if span.start_s > kill_after_s and span.worker != victim_address]
     assert rerun
     assert run.elapsed_s > 2 * task_ms / 1000  # two rounds of two tasks, plus the rerun's wait
+    # And the result's warnings (the session's notes) name the worker that left.
+    assert [note for note in notes if victim_address in note and "reran" in note]
 
 
 def _free_port() -> int:

@@ -165,6 +165,7 @@ class DaskCluster:
         self.chosen: list[str] | None = None  # on a bigger remote cluster, the `workers` workers used
         self.local_workers: set[str] = set()  # workers on this machine: they share our perf_counter
         self.offsets: dict[str, float] = {}  # remote worker address -> its perf_counter minus ours
+        self.known_workers: set[str] = set()  # the cluster's workers at the last look
         self.notes: list[str] = []  # what the result should say about this run (approximate clocks...)
         self._by_value: list[Any] = []
         self._task: Any = _timed_task if self.scheduler is None else _portable_task()
@@ -200,6 +201,7 @@ class DaskCluster:
                 ) from None
             self._pickle_kernels_by_value()
         identities = self.client.run(_identity)
+        self.known_workers = set(identities)
         here = socket.gethostname()
         self.local_workers = {address for address, (host, _, _) in identities.items() if host == here}
         addresses = sorted(identities)
@@ -272,11 +274,23 @@ class DaskCluster:
         except KilledWorker as error:
             raise DaskWorkerDied(f"a task killed every Dask worker it ran on: {error}") from error
         elapsed = time.perf_counter() - started
+        self._notice_lost_workers()
         spans = []
         for index, (_, begin, end, address) in enumerate(outcomes):
             zero = started + self.offsets.get(address, 0.0)  # the repeat's start on that worker's clock
             spans.append(Span(task=index, worker=address, start_s=begin - zero, end_s=end - zero))
         return elapsed, tuple(value for value, *_ in outcomes), tuple(spans)
+
+    def _notice_lost_workers(self) -> None:
+        """Unlike a process pool, Dask survives a dead worker: say so when one left during the repeat."""
+        current = set(self.client.scheduler_info()["workers"])
+        lost = sorted(self.known_workers - current)
+        if lost:
+            self.notes.append(
+                f"worker {', '.join(lost)} left during a repeat: Dask reran its tasks on the other workers, "
+                "so that repeat's time includes the rerun"
+            )
+        self.known_workers = current
 
     def close(self) -> None:
         client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
