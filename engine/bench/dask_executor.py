@@ -208,14 +208,16 @@ class DaskCluster:
         if self.scheduler is not None and len(addresses) > self.workers:
             self.chosen = addresses[: self.workers]
             self.notes.append(f"the cluster has {len(addresses)} workers; tasks go to {self.workers} of them")
+        elapsed = time.perf_counter() - started  # aligning clocks below is the harness's, not the cluster's
+        uncertainty = 0.0
         for address in self.chosen or addresses:
             if address not in self.local_workers:
-                self.offsets[address] = self._clock_offset(address)
-        elapsed = time.perf_counter() - started
+                self.offsets[address], half_trip = self.clock_offset(address)
+                uncertainty = max(uncertainty, half_trip)
         if self.offsets:
             self.notes.append(
                 f"{len(self.offsets)} workers on other machines: their clocks were aligned by round trips, "
-                "so the timeline is approximate (to half a round trip)"
+                f"so the timeline is approximate (to within {uncertainty * 1000:.1f} ms)"
             )
         # The runner reads the memory of the pool's processes: only those this session started.
         if self.cluster is not None and self.name == "dask":
@@ -232,15 +234,17 @@ class DaskCluster:
             cloudpickle.register_pickle_by_value(module)
             self._by_value.append(module)
 
-    def _clock_offset(self, address: str) -> float:
-        """A remote worker's perf_counter minus ours, from the shortest of a few round trips."""
+    def clock_offset(self, address: str) -> tuple[float, float]:
+        """(a worker's perf_counter minus ours, half the round trip that bounds the error), from the
+        shortest of a few round trips: the worker read its clock somewhere inside that trip."""
         trips = []
         for _ in range(_CLOCK_PROBES):
             before = time.perf_counter()
             theirs = self.client.run(time.perf_counter, workers=[address])[address]
             after = time.perf_counter()
             trips.append((after - before, theirs - (before + after) / 2))
-        return min(trips)[1]
+        trip, offset = min(trips)
+        return offset, trip / 2
 
     def _task_env(self) -> dict[str, str]:
         env = {key: os.environ[key] for key in _TASK_ENV if key in os.environ}
