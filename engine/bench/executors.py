@@ -96,7 +96,7 @@ def available_executors(facts: dict) -> dict[str, str | None]:
             f"needs concurrent.futures.InterpreterPoolExecutor (Python 3.14+); "
             f"this is Python {facts.get('python_version', '?')}"
         ),
-        # dask and dask_threads: imported only here and in open_session, so stdlib-only runs never load dask.
+        # dask, dask_threads: their module loads without dask (it only looks for it); dask loads when one starts.
         **dict.fromkeys(_dask().DASK_EXECUTORS, _dask().availability()),
     }
 
