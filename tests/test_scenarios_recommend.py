@@ -52,7 +52,10 @@ def _bank_with_profile(**extra: object) -> bytes:
         "best": "distributed",
         "explanation": "Too much for one machine.",
         "feedback": {
-            option: {"tempts": f"{option} looks like it could render faster.", "wrong": f"{option} stays on one machine."}
+            option: {
+                "tempts": f"{option} looks like it could render faster.",
+                "wrong": f"{option} stays on one machine.",
+            }
             for option in ("multiprocessing", "threads", "asyncio", "io_bound", "hybrid", "cpu_sequential")
         },
         "difficulty": "easy",

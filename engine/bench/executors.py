@@ -103,6 +103,8 @@ def available_executors(facts: dict) -> dict[str, str | None]:
             f"needs concurrent.futures.InterpreterPoolExecutor (Python 3.14+); "
             f"this is Python {facts.get('python_version', '?')}"
         ),
+        # dask, dask_threads: their module loads without dask (it only looks for it); dask loads when one starts.
+        **dict.fromkeys(_dask().DASK_EXECUTORS, _dask().availability()),
     }
 
 
@@ -322,10 +324,47 @@ class AsyncioSession(Session):
             self.loop = None
 
 
-def open_session(name: str, work: Work, workers: int, start_method: str | None = None) -> Session:
-    """The executor called `name`, not yet started; InputError for an unknown name or start method."""
+class DaskSession(Session):
+    """dask, dask_threads: engine.bench.dask_executor's cluster behind the Session interface."""
+
+    worker_kind = "dask worker"
+
+    def __init__(self, name: str, work: Work, workers: int, scheduler: str | None) -> None:
+        super().__init__(work, workers, None)
+        self.name = name
+        self.cluster = _dask().DaskCluster(name, work.function, work.size, workers, scheduler)  # checks the address
+        self.notes = self.cluster.notes  # what the result should say: approximate clocks, workers used
+
+    def start(self) -> float:
+        elapsed = self.cluster.start()
+        self.pool_pids = self.cluster.pool_pids
+        return elapsed
+
+    def run(self, tasks: int) -> RepeatRun:
+        elapsed, values, spans = self.cluster.run(tasks)
+        return RepeatRun(elapsed_s=elapsed, values=values, spans=spans)
+
+    def close(self) -> None:
+        self.cluster.close()
+
+
+def _dask() -> Any:
+    """engine.bench.dask_executor, imported on first use (it loads without dask; dask only when run)."""
+    from engine.bench import dask_executor
+
+    return dask_executor
+
+
+def open_session(
+    name: str, work: Work, workers: int, start_method: str | None = None, scheduler: str | None = None
+) -> Session:
+    """The executor called `name`, not yet started; InputError for an unknown name or start method.
+
+    `scheduler` (a Dask scheduler address) is for the `dask` executor only; None starts a LocalCluster."""
     if name not in EXECUTORS:
         raise InputError("executors", f"unknown executor {name!r}", ", ".join(EXECUTORS))
+    if name in _dask().DASK_EXECUTORS:
+        return DaskSession(name, work, workers, scheduler)
     if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
         accepted = [method for method in START_METHODS if method in multiprocessing.get_all_start_methods()]
         raise InputError("start_method", f"{start_method!r} is not available here", ", ".join(accepted))

@@ -40,6 +40,8 @@ EXECUTORS: tuple[str, ...] = (
     "asyncio_threads",
     "asyncio_processes",
     "interpreters",
+    "dask",  # engine.bench.dask_executor: needs dask[distributed]; dask_threads is its in-process mirror
+    "dask_threads",
 )
 START_METHODS: tuple[str, ...] = ("fork", "forkserver", "spawn")
 
@@ -90,10 +92,13 @@ class BenchSpec:
     latency_ms: int | None = None  # hybrid's fetch latency; None: the kernel's default
     max_repeats: int | None = None  # the most repeats adaptive rounds may reach; None: `repeats`
     budget_s: float | None = None  # the whole run's time bound for adding rounds; None: no bound
+    scheduler: str | None = None  # the dask executor's scheduler address tcp://HOST:PORT; None: a LocalCluster
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["executors"] = list(self.executors)
+        if data["scheduler"] is None:  # a local run: its files read as they did before the field existed
+            del data["scheduler"]
         return data
 
     @classmethod

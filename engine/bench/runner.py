@@ -514,6 +514,10 @@ def run_benchmark(
     called = time.perf_counter()
     spec = validate_spec(spec)
     command = worker_command(python or sys.executable, watch_parent=True)
+    # A dask executor imports dask from the interpreter's own site-packages: drop -S for that run alone
+    # (-I stays: no PYTHONPATH, user site or cwd). Every run without dask keeps -I -S, stdlib only.
+    if any(name.startswith("dask") for name in spec.executors):
+        command.remove("-S")
     source = disturbance.detect_source()
     load_before = _look_before(source, look_before_s)
     started = time.perf_counter()

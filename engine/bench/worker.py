@@ -53,7 +53,18 @@ def build_work(kernel: Kernel, spec: BenchSpec) -> Work:
             async_function = functools.partial(async_function, latency_ms=spec.latency_ms)
         if async_fetch is not None:
             async_fetch = functools.partial(async_fetch, latency_ms=spec.latency_ms)
-    return Work(function, size, async_function=async_function, async_fetch=async_fetch, parse=kernel.parse)
+    # A kernel with shared state hands it to every pool worker once (pickled for spawn and forkserver,
+    # inherited under fork), so the transfer is timed with the pool's start-up, not with the work.
+    initargs = kernel.initargs() if kernel.initializer is not None else ()
+    return Work(
+        function,
+        size,
+        async_function=async_function,
+        async_fetch=async_fetch,
+        parse=kernel.parse,
+        initializer=kernel.initializer,
+        initargs=initargs,
+    )
 
 
 def _start_method_used(name: str, requested: str | None) -> str | None:
@@ -221,7 +232,8 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
         if reason is not None:
             failures[name] = (reason, None)
         else:
-            sessions[name] = open_session(name, work, spec.workers, _start_method_used(name, spec.start_method))
+            start_method = _start_method_used(name, spec.start_method)
+            sessions[name] = open_session(name, work, spec.workers, start_method, scheduler=spec.scheduler)
             read_memory_at_close(sessions[name], name, memory_mb)
 
     def on_repeat(name: str, phase: str, repeat: int, of: int, fraction: float) -> None:
@@ -252,6 +264,7 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
         )
     measurements: dict[str, Measurement] = {}
     for name, outcome in outcomes.measurements.items():
+        warnings.extend(f"{name}: {note}" for note in getattr(sessions[name], "notes", ()))  # dask's clocks, workers
         if isinstance(outcome, Exception):
             failures[name] = (None, _describe_error(outcome))
         else:

@@ -47,6 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--warmups", default="1", help="untimed warm-up repeats (default 1)")
     parser.add_argument("--latency-ms", default=None, help="hybrid only: fetch latency per task in ms")
     parser.add_argument("--start-method", default=None, help=f"for processes: {', '.join(START_METHODS)}")
+    parser.add_argument("--scheduler", default=None, help="dask only: a running scheduler tcp://HOST:PORT")
     parser.add_argument("--python", default=None, help="run the worker under this interpreter (default: this one)")
     parser.add_argument(
         "--timeout", default=None, help="seconds before the run is killed (default: 120, or the budget plus 60)"
@@ -79,6 +80,7 @@ def spec_from_args(args: argparse.Namespace) -> BenchSpec:
         budget_s=_seconds_value("budget_s", args.budget_s),
         start_method=args.start_method,
         latency_ms=_whole_number("latency_ms", args.latency_ms),
+        scheduler=args.scheduler,
     )
     return validate_spec(spec)
 
