@@ -518,7 +518,11 @@ def _io_speedup(approach_id: str, workers: int, profile: WorkloadProfile, costs:
     def model(cpu_s: float, handoff_s: float) -> float:
         return overlap_speedup(in_flight, wait_s, cpu_s, handoff_s, lanes)
 
-    value, low, high = model(cpu.value, handoff.value), model(cpu.high, handoff.high), model(cpu.low, handoff.low)
+    # The model is monotone in the hand-off but not in the CPU (its two bounds move opposite ways), so the
+    # range is taken over every corner of the inputs' ranges, and always holds the expected value.
+    value = model(cpu.value, handoff.value)
+    corners = [model(c, h) for c in (cpu.low, cpu.high) for h in (handoff.low, handoff.high)]
+    low, high = min(*corners, value), max(*corners, value)
     lane_words = f"{lanes} core(s)" if lanes > 1 else "one event loop or one GIL"
     basis = (
         f"bounded overlap: speedup = (W + C) x min(K / (W + C + h), lanes / (C + h)); K = {in_flight} in flight "
