@@ -4,6 +4,7 @@ Other pages link here with ?preset=id in the address. The run happens in a
 background thread that holds the server's one-run slot; a fragment polls it for the progress bar and cancel.
 """
 
+import os
 import uuid
 
 import streamlit as st
@@ -11,10 +12,18 @@ import streamlit as st
 from engine.bench.presets import PRESET_IDS, get_preset, presets
 from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
-from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
+from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work, scheduler_for, with_scheduler
 from engine.errors import InputError
 from kernels import REGISTRY
-from ui.bench_view import bench_interpreters, draw_result, draw_sweep, public_requested, result_store, run_slot
+from ui.bench_view import (
+    bench_interpreters,
+    dask_scheduler_setting,
+    draw_result,
+    draw_sweep,
+    public_requested,
+    result_store,
+    run_slot,
+)
 
 CUSTOM = "custom"
 
@@ -153,9 +162,12 @@ else:
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 
+typed_scheduler = dask_scheduler_setting(plan, public)
 run_notice = st.container()
 if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
     try:
+        # Public mode: only the owner's LAB_DASK_SCHEDULER or a LocalCluster, whatever the session holds.
+        plan = with_scheduler(plan, scheduler_for(public, os.environ, typed_scheduler))
         checked = checked_plan(plan, limits)
         started = slot.start(
             st.session_state["bench_owner"], checked, plan_work(result_store(), limits, limits.max_run_s)

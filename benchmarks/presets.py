@@ -17,11 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.bench.presets import PRESET_IDS, get_preset, judge
+from engine.bench.presets import PRESET_IDS, get_preset, judge, sweep_sentences
 from engine.bench.runner import run_benchmark
-from engine.bench.sweeps import crossover, fit_amdahl, sweep_points
+from engine.bench.sweeps import fit_amdahl, sweep_points
 from engine.bench.verdicts import interval_text, verdict_withheld
-from kernels import get_kernel
 
 
 def _ci(low: float | None, high: float | None) -> tuple[float, float] | None:
@@ -35,9 +34,7 @@ def run_preset(preset_id: str) -> tuple[float, str]:
     results = [run_benchmark(spec) for spec in preset.specs()]
     wall_s = time.perf_counter() - started
     if preset.sweep == "size":
-        points = sweep_points(results, by="size")
-        unit = get_kernel(preset.kernel).size_unit
-        shown = " ".join(crossover(points, name, unit).sentence for name in preset.executors[1:])
+        shown = " ".join(sweep_sentences(preset, results))
     elif preset.sweep == "workers":
         points = sweep_points(results, by="workers")
         speedups = ", ".join(

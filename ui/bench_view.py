@@ -11,14 +11,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine.bench.presets import Preset, judge, unavailable_notes, verdicts, warnings_for
+from engine.bench.dask_executor import DASK_EXECUTORS, check_address
+from engine.bench.presets import Preset, judge, sweep_sentences, unavailable_notes, verdicts, warnings_for
 from engine.bench.results import BenchResult
-from engine.bench.slot import RunSlot, public_mode
+from engine.bench.slot import SCHEDULER_ENV, RunPlan, RunSlot, owner_scheduler, public_mode
 from engine.bench.store import ResultStore, default_path
-from engine.bench.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
+from engine.bench.sweeps import AmdahlFit, fit_amdahl, sweep_points
 from engine.bench.verdicts import stopped_text, verdict_withheld
+from engine.errors import InputError
 from engine.host import Interpreter, limit_text
-from kernels import get_kernel
 from ui import bench_charts
 from ui.host_badge import interpreters
 from ui.presentation import style_chart
@@ -128,8 +129,7 @@ def draw_sweep(results: list[BenchResult], preset: Preset, key: str = "sweep") -
         fit = fit_amdahl(points, executors[-1], usable_cores=bench_charts.usable_cores(results[0]))
         sentences.append(fit.sentence)
     elif by == "size":
-        unit = get_kernel(preset.kernel).size_unit
-        sentences += [crossover(points, executor, unit=unit).sentence for executor in executors]
+        sentences += sweep_sentences(preset, results)
     frame = bench_charts.sweep_frame(points, fit)
     x_title = "Task size" if by == "size" else "Workers"
     st.altair_chart(
@@ -138,3 +138,41 @@ def draw_sweep(results: list[BenchResult], preset: Preset, key: str = "sweep") -
     for sentence in sentences:
         st.markdown(f"- {sentence}")
     st.dataframe(frame.rename(columns={"x": x_title.lower()}), hide_index=True, key=f"{key}_table")
+
+
+def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:
+    """The Dask scheduler setting, drawn when the plan runs a dask executor: the address typed (local mode), or None.
+
+    Local mode: a text input (blank: a LocalCluster, or the owner's LAB_DASK_SCHEDULER when set), checked as
+    it is typed. Public mode: no input at all; the page says which cluster runs and why a visitor cannot choose."""
+    if not any(name in DASK_EXECUTORS for spec in plan.specs for name in spec.executors):
+        return None
+    warning = (
+        "Dask workers run any code the scheduler sends them, so a real cluster's address belongs to its owner alone. "
+        "The LocalCluster started here listens on loopback (127.0.0.1) only, with its dashboard off."
+    )
+    try:
+        owner = owner_scheduler(os.environ)
+    except InputError as error:
+        st.error(f"The server's setting is wrong, so a LocalCluster is used: {error}", icon=":material/error:")
+        owner = None
+    if public:
+        where = f"the server owner's cluster ({SCHEDULER_ENV})" if owner else "a LocalCluster within the limits above"
+        st.caption(f"Dask runs on {where}; on a shared deployment a visitor cannot point it elsewhere. {warning}")
+        return None
+    typed = st.text_input(
+        "Dask scheduler address (blank: a LocalCluster on this host)",
+        key="bench_scheduler",
+        placeholder=owner or "tcp://HOST:PORT",
+        help=f"A running scheduler, tcp://HOST:PORT. Blank uses {SCHEDULER_ENV} when the server sets it, else a "
+        "LocalCluster of the run's workers. dask_threads always runs in the benchmark's worker process.",
+    ).strip()
+    if typed:
+        try:
+            check_address(typed)
+        except InputError as error:
+            st.error(str(error), icon=":material/error:")
+    elif owner:
+        st.caption(f"Blank: the server's {SCHEDULER_ENV}, {owner}.")
+    st.caption(warning)
+    return typed or None

@@ -6,7 +6,7 @@ BenchSpecs, and judging a finished run against what the preset says it should sh
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,8 +16,10 @@ import tomllib
 
 from engine.bench.probe import speedup_limit_of
 from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
+from engine.bench.sweeps import crossover, near_crossover, sweep_points, task_overhead
 from engine.bench.verdicts import band_text, executor_verdict, interval_text, verdict_withheld
 from engine.errors import InputError
+from engine.lesson.facts import expand, fact
 
 PRESETS_FILE = Path(__file__).parent / "data" / "presets.toml"
 PRESET_IDS: tuple[str, ...] = (
@@ -27,6 +29,7 @@ PRESET_IDS: tuple[str, ...] = (
     "hybrid",
     "overhead_size",
     "scaling_workers",
+    "dask_task_cost",
 )
 SWEEPS: tuple[str, ...] = ("none", "size", "workers")
 # A preset's repeats are its minimum; rounds are added within its budget up to this many.
@@ -68,6 +71,11 @@ class Preset:
     expect: tuple[Expectation, ...] = ()
     optional_executors: tuple[str, ...] = ()
     budget_s: float | None = None  # each run's time bound for adding repeats (a sweep: per run)
+    # A size sweep may also find where one executor comes near another (near = [executor, reference]) and
+    # measure one executor's cost per task (task_cost) beside a documented figure (task_cost_fact, a fact id).
+    near: tuple[str, str] | None = None
+    task_cost: str | None = None
+    task_cost_fact: str | None = None
 
     def spec(self, size: int | None = None, workers: int | None = None, available: Collection[str] = ()) -> BenchSpec:
         """One run of this preset (a sweep point overrides size or workers); `available` adds optional executors."""
@@ -120,6 +128,9 @@ _OPTIONAL: dict[str, type] = {
     "expect": list,
     "optional_executors": list,
     "budget_s": float,
+    "near": list,
+    "task_cost": str,
+    "task_cost_fact": str,
 }
 _EXPECT_FIELDS: dict[str, tuple[type, ...]] = {
     "executor": (str,),
@@ -230,6 +241,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
             raise _fail(path, entry, "sweep_values", f"is {list(sweep_values)}", f"sizes from {low} to {high}")
     elif "sweep_values" in raw:
         raise _fail(path, entry, "sweep_values", "is set without a sweep", 'sweep = "size" or "workers"')
+    near, task_cost, task_cost_fact = _parse_dask_sweep(path, entry, raw, executors, sweep)
     expect = tuple(
         _parse_expectation(path, entry, number, item, executors) for number, item in enumerate(raw.get("expect", []))
     )
@@ -243,13 +255,66 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         size=raw.get("size"),
         repeats=raw["repeats"],
         warmups=raw["warmups"],
-        should_show=raw["should_show"].strip(),
+        should_show=expand(raw["should_show"].strip()),
         sweep=sweep,
         sweep_values=sweep_values,
         expect=expect,
         optional_executors=optional,
         budget_s=float(raw["budget_s"]) if "budget_s" in raw else None,
+        near=near,
+        task_cost=task_cost,
+        task_cost_fact=task_cost_fact,
     )
+
+
+def _parse_dask_sweep(
+    path: Path, entry: str, raw: dict[str, Any], executors: tuple[str, ...], sweep: str
+) -> tuple[tuple[str, str] | None, str | None, str | None]:
+    """The optional near / task_cost / task_cost_fact fields of a size sweep, checked."""
+    if sweep != "size" and any(name in raw for name in ("near", "task_cost", "task_cost_fact")):
+        raise _fail(path, entry, "near", "is set without a size sweep", 'sweep = "size"')
+    near = None
+    if "near" in raw:
+        pair = tuple(raw["near"])
+        if len(pair) != 2 or len(set(pair)) != 2 or any(name not in executors[1:] for name in pair):
+            raise _fail(
+                path, entry, "near", f"is {list(pair)!r}", "[executor, reference]: two of its non-baseline executors"
+            )
+        near = (str(pair[0]), str(pair[1]))
+    task_cost = raw.get("task_cost")
+    if task_cost is not None and task_cost not in executors[1:]:
+        raise _fail(path, entry, "task_cost", f"is {task_cost!r}", "one of its non-baseline executors")
+    task_cost_fact = raw.get("task_cost_fact")
+    if task_cost_fact is not None:
+        if task_cost is None:
+            raise _fail(path, entry, "task_cost_fact", "is set without task_cost", "task_cost = an executor")
+        try:
+            fact(task_cost_fact)
+        except LookupError:
+            raise _fail(path, entry, "task_cost_fact", f"is {task_cost_fact!r}", "a fact id of facts.toml") from None
+    return near, task_cost, task_cost_fact
+
+
+def sweep_sentences(preset: Preset, results: Sequence[BenchResult]) -> tuple[str, ...]:
+    """What a size sweep showed, in words: each executor's crossover, then where one comes near another and
+    what one task costs beside the documented figure, where the preset asks for them."""
+    from kernels import get_kernel
+
+    if preset.sweep != "size":
+        raise ValueError(f"{preset.id} is not a size sweep")
+    unit = get_kernel(preset.kernel).size_unit
+    points = sweep_points(results, by="size")
+    measured = {point.executor for point in points}
+    named = [name for name in (*preset.executors[1:], *preset.optional_executors) if name in measured]
+    sentences = [crossover(points, name, unit=unit).sentence for name in named]
+    if preset.near is not None:
+        sentences.append(near_crossover(points, *preset.near, unit=unit).sentence)
+    if preset.task_cost is not None:
+        sentences.append(task_overhead(results, preset.task_cost).sentence)
+        if preset.task_cost_fact is not None:
+            documented = fact(preset.task_cost_fact)
+            sentences.append(f"Documented, for comparison: {documented.statement} ({documented.citation})")
+    return tuple(sentences)
 
 
 def load_presets(path: Path = PRESETS_FILE, kernels: dict[str, tuple[int, int]] | None = None) -> dict[str, Preset]:

@@ -14,6 +14,10 @@ Result format versions (a file of an older version is migrated on load, in from_
       `stopped_by` ("target", "budget" or "max_repeats"; null in a migrated version-1 file), `disturbed`.
       Bands are assigned by the parent (assess), no longer by the worker. Migrating a version-1 file
       computes speedup_ci from times_s where there are enough repeats and assigns the bands afresh.
+  3 - (issue 13, Dask) executors may be `dask` (a LocalCluster of `workers` processes, or a running cluster) and
+      `dask_threads` (LocalCluster(processes=False), labelled "(GIL)" or "(free-threaded)" like threads); their
+      spans name Dask workers by address and their startup_s is the cluster's start or connection. spec:
+      `scheduler` (the dask executor's scheduler address tcp://HOST:PORT; absent, like null: a LocalCluster).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from kernels import Kernel, get_kernel
 
 BASELINE = "sequential"
 # Executors whose workers are threads of this process: the GIL decides whether they run in parallel.
-_THREADED = ("threads", "asyncio_threads")
+_THREADED = ("threads", "asyncio_threads", "dask_threads")  # dask_threads: Dask workers as threads of one process
 
 Emit = Callable[[dict[str, Any]], None]
 
