@@ -2,7 +2,8 @@
 
 Put your own work in fetch_blocking / fetch (the waiting part) and compute (the CPU part), then run
 `python THIS_FILE` (add --quick to check that it runs: a quick run gives no verdict). Standard library
-only; Python 3.10+. Keep the `if __name__ == "__main__"` guard: worker processes re-import this file.
+only, but for the dask runner, which imports dask[distributed] when it runs; Python 3.10+. Keep the
+`if __name__ == "__main__"` guard: worker processes re-import this file.
 
 How it measures: every pool is started first and handed one no-op per worker, so start-up is timed
 apart from the work; then the repeats run interleaved (one of each approach per round), so a noisy
@@ -42,6 +43,8 @@ if QUICK:
     os.environ["LAB_BENCH_QUICK"] = "1"
     TASKS, SIZE, WAIT_S, REPEATS = 4, SIZE // 20, WAIT_S / 10, 1
 WARMUPS = 0 if QUICK else 1
+# The dask runner's cluster: None starts a LocalCluster of WORKERS processes on 127.0.0.1; --scheduler sets an address.
+SCHEDULER = None
 
 
 def fetch_blocking(item):
@@ -114,6 +117,29 @@ def run_asyncio_pool(items, pool):
     return asyncio.run(main())
 
 
+def _dask_pool():
+    """A Dask client's concurrent.futures executor (the drop-in for a process pool), the client and its cluster.
+
+    By default a LocalCluster of WORKERS processes, one thread each, on 127.0.0.1 with no dashboard; with
+    --scheduler, the workers of that running cluster. pure=False: every call is computed, none reused.
+    Functions of this file travel to the workers pickled by value; modules they import must be installed there.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise RuntimeError('needs dask[distributed]: pip install "dask[distributed]"') from None
+    cluster = None
+    if SCHEDULER is None:
+        cluster = LocalCluster(
+            n_workers=WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        client = Client(SCHEDULER, timeout=5)  # the default waits 30 s for a wrong address
+        client.wait_for_workers(1, timeout=5)
+    return client.get_executor(pure=False), client, cluster
+
+
 def _interpreter_pool():
     """An InterpreterPoolExecutor and this file imported as a module (functions from __main__ cannot be used)."""
     import importlib
@@ -138,6 +164,7 @@ class Runner:
         self.module = sys.modules[__name__]
         self.startup_s = 0.0
         self.times = []
+        self.client = self.cluster = None  # the dask runner's
 
     def start(self):
         """Start the pool and hand each worker a no-op, so the timed runs find every worker ready."""
@@ -150,6 +177,8 @@ class Runner:
             if not hasattr(concurrent.futures, "InterpreterPoolExecutor"):
                 raise RuntimeError("InterpreterPoolExecutor needs Python 3.14")
             self.pool, self.module = _interpreter_pool()
+        elif self.name == "dask":
+            self.pool, self.client, self.cluster = _dask_pool()
         elif self.name not in ("sequential", "asyncio"):
             raise RuntimeError(f"unknown executor {self.name}")
         if self.pool is not None:
@@ -166,7 +195,12 @@ class Runner:
         return list(self.pool.map(self.module.work, items))
 
     def stop(self):
-        if self.pool is not None:
+        if self.client is not None:
+            self.pool.shutdown(wait=True)
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        elif self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -212,7 +246,11 @@ def measure(names, items):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="check that it runs: tiny tasks, one repeat, no verdict")
-    parser.parse_args()
+    parser.add_argument(
+        "--scheduler", help="dask only: a running Dask scheduler tcp://HOST:PORT (default: a LocalCluster)"
+    )
+    global SCHEDULER
+    SCHEDULER = parser.parse_args().scheduler
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(f"Benchmark of {TITLE} against its alternatives")
     print(
