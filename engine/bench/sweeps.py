@@ -277,9 +277,9 @@ def near_crossover(points: Sequence[SweepPoint], executor: str, reference: str, 
         executor,
         size,
         f"{executor} comes near {reference} somewhere between {_size_text(earliest, unit_text)} and "
-        f"{_size_text(surely, unit_text)} per task, where its 95% intervals' high and low ends reach the low end "
-        f"of {reference}'s (medians: {_size_text(size, unit_text)}; measured {measured}; interpolated on a log "
-        "scale).",
+        f"{_size_text(surely, unit_text)} per task, where its {CONFIDENCE:.0%} intervals' high and low ends reach "
+        f"the low end of {reference}'s (medians: {_size_text(size, unit_text)}; measured {measured}; "
+        "interpolated on a log scale).",
         (earliest, surely),
     )
 
@@ -334,7 +334,7 @@ def task_overhead(results: Sequence[BenchResult], executor: str) -> TaskOverhead
     low = min(drawn[int(tail * BOOTSTRAP_RESAMPLES)], per_task)
     high = max(drawn[min(BOOTSTRAP_RESAMPLES - 1, int((1.0 - tail) * BOOTSTRAP_RESAMPLES))], per_task)
     sentence = (
-        f"{executor} costs {per_task * 1000:.2f} ms a task here (95% interval {low * 1000:.2f}-{high * 1000:.2f} ms, "
-        f"a paired bootstrap over the rounds): {basis}."
+        f"{executor} costs {per_task * 1000:.2f} ms a task here ({CONFIDENCE:.0%} interval "
+        f"{low * 1000:.2f}-{high * 1000:.2f} ms, a paired bootstrap over the rounds): {basis}."
     )
     return TaskOverhead(executor, size, per_task, (low, high), sentence)
