@@ -97,9 +97,9 @@ def test_sample_file_is_a_real_result_and_round_trips(store: ResultStore) -> Non
     [
         (lambda doc: doc.update(schema="something-else"), "schema"),
         (lambda doc: doc.update(version=99), "version"),
-        (lambda doc: doc["executors"][0].update(median_s="fast"), "executor.median_s"),
+        (lambda doc: doc["executors"][0].update(median_s="fast"), "executors.0.median_s"),
         (lambda doc: doc["spec"].pop("kernel"), "spec.kernel"),
-        (lambda doc: doc["executors"][1]["spans"][0].update(worker=3), "span.worker"),
+        (lambda doc: doc["executors"][1]["spans"][0].update(worker=3), "executors.1.spans.0.worker"),
     ],
 )
 def test_bad_import_names_the_field_and_saves_nothing(store: ResultStore, mutate, field: str) -> None:

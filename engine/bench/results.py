@@ -342,8 +342,9 @@ class BenchResult:
         fields = _check_mapping(data, "result", cls)
         fields["spec"] = BenchSpec.from_dict(fields["spec"])
         fields["executors"] = tuple(ExecutorResult.from_dict(item) for item in fields["executors"])
-        fields["warnings"] = tuple(fields["warnings"])
-        fields["samples"] = tuple(Sample.from_dict(item) for item in fields["samples"])
+        # Optional fields may be missing (the dataclass's default then stands).
+        fields["warnings"] = tuple(fields.get("warnings", ()))
+        fields["samples"] = tuple(Sample.from_dict(item) for item in fields.get("samples", ()))
         if fields.get("stopped_by") is not None and fields["stopped_by"] not in STOPPED_BY:
             raise InputError("result.stopped_by", f"is {fields['stopped_by']!r}", ", ".join(STOPPED_BY))
         if fields.get("disturbance") is not None:
