@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from engine.bench.presets import PRESET_IDS, get_preset
-from engine.bench.result_import import EXPORT_SCHEMA, EXPORT_VERSION, MAX_IMPORT_BYTES, read_results
+from engine.bench.result_import import EXPORT_SCHEMA, EXPORT_VERSION, MAX_IMPORT_BYTES, ImportedRun, read_results
 from engine.bench.results import BenchResult
 from engine.errors import InputError
 from engine.paths import data_dir
@@ -210,7 +210,10 @@ class ResultStore:
     def import_runs(self, data: bytes) -> tuple[ImportOutcome, ...]:
         """Save every run of an uploaded result or export bundle, checked in full first: if any check fails
         nothing is written. A run whose fingerprint is already saved is not saved again (duplicate=True)."""
-        runs = read_results(data)
+        return self.save_imported(read_results(data))
+
+    def save_imported(self, runs: Sequence[ImportedRun]) -> tuple[ImportOutcome, ...]:
+        """Save runs that passed engine.bench.result_import, in one transaction; a run already saved is not."""
         outcomes = []
         with self._connect() as connection, connection:
             for run in runs:
