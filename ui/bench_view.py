@@ -21,6 +21,7 @@ from engine.host import Interpreter, limit_text
 from kernels import get_kernel
 from ui import bench_charts
 from ui.host_badge import interpreters
+from ui.plain_text import escape_markdown
 from ui.presentation import style_chart
 
 
@@ -72,18 +73,19 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     A disturbed run is shown, but its verdicts are withheld and the reason comes first."""
     withheld = verdict_withheld(result)
     if withheld is not None:
-        st.error(f"No verdicts for this run: {withheld}.", icon=":material/block:")
+        st.error(f"No verdicts for this run: {escape_markdown(withheld)}.", icon=":material/block:")
+    # Warnings, labels and errors come from the result, which may be an imported file: text, never Markdown.
     for warning in warnings_for(result):
-        st.warning(warning, icon=":material/warning:")
+        st.warning(escape_markdown(warning), icon=":material/warning:")
     for note in unavailable_notes(result):
-        st.info(f"Not run: {note}", icon=":material/block:")
+        st.info(f"Not run: {escape_markdown(note)}", icon=":material/block:")
     if preset is not None and preset.expect:
         st.markdown("**What this run showed**")
         for finding in judge(preset, result):
             icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/help:"}[finding.met]
-            st.markdown(f"{icon} {finding.sentence}")
+            st.markdown(f"{icon} {escape_markdown(finding.sentence)}")
     st.markdown("**Verdicts** (the lesson's interpretation table)")
-    st.markdown("\n".join(f"- {line}" for line in verdicts(result)))
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in verdicts(result)))
     cores = bench_charts.usable_cores(result)
     speedups = bench_charts.speedup_frame(result)
     if not speedups.empty:

@@ -26,7 +26,17 @@ from engine.errors import InputError
 from engine.paths import data_dir
 
 DB_NAME = "results.sqlite3"
-__all__ = ["MAX_IMPORT_BYTES", "ImportOutcome", "ResultStore", "RunRecord", "fingerprint", "parse_result_file"]
+HISTORY_PAGE = 50  # runs per page of the history: a visit reads one page, however many runs are saved
+__all__ = [
+    "HISTORY_PAGE",
+    "MAX_IMPORT_BYTES",
+    "ImportOutcome",
+    "ResultStore",
+    "RunRecord",
+    "fingerprint",
+    "page_count",
+    "parse_result_file",
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -118,6 +128,11 @@ def default_path() -> Path:
 def parse_result_file(data: bytes) -> BenchResult:
     """The first result of an uploaded file, checked in full (engine.bench.result_import.read_results)."""
     return read_results(data)[0].result
+
+
+def page_count(total: int, per_page: int = HISTORY_PAGE) -> int:
+    """How many history pages `total` runs fill (at least one)."""
+    return max(1, -(-total // per_page))
 
 
 def fingerprint(result: BenchResult) -> str:
