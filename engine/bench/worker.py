@@ -227,7 +227,9 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
     failures: dict[str, tuple[str | None, str | None]] = {}
     memory_mb: dict[str, float] = {}
     sessions = {}
-    for name in names:
+    # Fork pools start before any subinterpreter exists: a process forked after an InterpreterPoolExecutor
+    # started died at once (BrokenProcessPool) on 3.14. Results keep the spec's order whatever this order.
+    for name in sorted(names, key=lambda executor: executor == "interpreters"):
         reason = reasons.get(name, "unknown executor")
         if reason is not None:
             failures[name] = (reason, None)
