@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from engine.bench import disturbance
 from engine.bench.presets import Preset, judge, unavailable_notes, verdicts, warnings_for
 from engine.bench.results import BenchResult
 from engine.bench.slot import RunSlot, public_mode
@@ -73,6 +74,8 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     withheld = verdict_withheld(result)
     if withheld is not None:
         st.error(f"No verdicts for this run: {withheld}.", icon=":material/block:")
+    if result.disturbance is not None:
+        st.caption(disturbance.describe(result.disturbance, result.disturbed))
     for warning in warnings_for(result):
         st.warning(warning, icon=":material/warning:")
     for note in unavailable_notes(result):
