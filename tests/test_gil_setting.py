@@ -101,6 +101,12 @@ def test_preload_is_refused_on_a_shared_deployment_and_checked_for_names() -> No
         validate_spec(BenchSpec("primes", ("sequential",), preload=("json",), preload_path="/no/such/folder"))
 
 
+def test_a_preloaded_module_that_cannot_be_imported_is_refused_naming_preload() -> None:
+    spec = BenchSpec("noop", ("sequential",), tasks=1, repeats=1, warmups=0, preload=("no_such_module_here",))
+    with pytest.raises(InputError, match=r"^preload: cannot import 'no_such_module_here' \(ModuleNotFoundError"):
+        worker.run_bench(spec, emit=lambda event: None)
+
+
 # The result format ---------------------------------------------------------------------------------------------
 
 
@@ -260,8 +266,13 @@ def _found() -> tuple[Interpreter, ...]:
     return tuple(found for found in discover_interpreters() if found.ok)
 
 
+def _minor(interpreter: Interpreter) -> tuple[int, int]:
+    major, minor = interpreter.version.split(".")[:2]
+    return int(major), int(minor)
+
+
 def _free_threaded() -> Interpreter:
-    found = [i for i in _found() if i.free_threaded_build and i.supported and i.version >= "3.13"]
+    found = [i for i in _found() if i.free_threaded_build and _minor(i) >= (3, 13)]
     if not found:
         pytest.skip("no free-threaded CPython 3.13+ was found by discovery (python3.13t/python3.14t on PATH)")
     return found[0]
@@ -291,7 +302,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_real_gil_build_refuses_gil_off_with_exit_2_and_one_line() -> None:
-    found = [i for i in _found() if not i.free_threaded_build and i.version >= "3.13"]
+    found = [i for i in _found() if not i.free_threaded_build and _minor(i) >= (3, 13)]
     if not found:
         pytest.skip("no GIL build of CPython 3.13+ was found by discovery")
     completed = _cli("--python", found[0].path, "--gil", "off")
@@ -300,7 +311,7 @@ def test_real_gil_build_refuses_gil_off_with_exit_2_and_one_line() -> None:
 
 
 def test_real_pre_3_13_refuses_gil_with_exit_2_and_one_line() -> None:
-    found = [i for i in _found() if i.supported and i.version.split(".")[:2] in (["3", "10"], ["3", "11"], ["3", "12"])]
+    found = [i for i in _found() if (3, 10) <= _minor(i) <= (3, 12)]
     if not found:
         pytest.skip("no CPython 3.10-3.12 was found by discovery")
     for gil in ("on", "off"):
