@@ -87,7 +87,7 @@ def test_sample_file_is_a_real_result_and_round_trips(store: ResultStore) -> Non
     # The sample is a version-1 file: it is migrated on load, so it exports as version 2 with the same times.
     exported = json.loads(store.export_json(run_id))
     original = json.loads(data)
-    assert (original["version"], exported["version"]) == (1, 2)
+    assert (original["version"], exported["version"]) == (1, 3)
     assert [e["times_s"] for e in exported["executors"]] == [e["times_s"] for e in original["executors"]]
     assert exported == BenchResult.from_dict(original).to_dict()
 

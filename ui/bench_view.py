@@ -11,13 +11,15 @@ from pathlib import Path
 
 import streamlit as st
 
+from engine.bench import disturbance
 from engine.bench.presets import Preset, judge, unavailable_notes, verdicts, warnings_for
-from engine.bench.results import BenchResult
+from engine.bench.results import BenchResult, gil_came_back_text
 from engine.bench.slot import RunSlot, public_mode
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
 from engine.bench.verdicts import stopped_text, verdict_withheld
 from engine.host import Interpreter, limit_text
+from engine.lesson.facts import fact
 from kernels import get_kernel
 from ui import bench_charts
 from ui.host_badge import interpreters
@@ -54,6 +56,25 @@ def bench_interpreters() -> list[Interpreter]:
     ]
 
 
+# Characters st.markdown (and st.warning, which renders markdown) would read as markup or as an icon's name.
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def _plain(text: str) -> str:
+    """`text` with every markdown character escaped, for an element that renders markdown."""
+    return "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in text)
+
+
+def gil_help() -> str:
+    """The GIL control's help: what each setting does, with the documented facts behind it."""
+    isolated, comes_back = fact("isolated_mode_ignores_env"), fact("gil_reenabled_by_extension")
+    return (
+        "default: the interpreter's own setting (off in a free-threaded build, until an extension turns it on). "
+        "on / off: the worker starts with -X gil=1 / -X gil=0, the same binary with the GIL forced on or off. "
+        f"{isolated.statement} ({isolated.citation}) {comes_back.statement} ({comes_back.citation})"
+    )
+
+
 def result_store() -> ResultStore:
     """The results history in LAB_DATA_DIR (cached per folder, so a changed folder gets its own store)."""
     return _store_at(str(default_path()))
@@ -63,6 +84,8 @@ def run_label(result: BenchResult, run_id: int | None = None, preset: str | None
     """A short name for a run: id, preset or kernel, interpreter and build."""
     host = result.host
     build = "GIL" if host.get("gil_enabled", True) else "GIL off"
+    if result.gil_reenabled is not None:
+        build = "GIL came back on"
     prefix = f"#{run_id} " if run_id is not None else ""
     return f"{prefix}{preset or result.spec.kernel} - Python {host.get('python_version', '?')} ({build})"
 
@@ -74,6 +97,13 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     withheld = verdict_withheld(result)
     if withheld is not None:
         st.error(f"No verdicts for this run: {escape_markdown(withheld)}.", icon=":material/block:")
+    if result.disturbance is not None:
+        st.caption(disturbance.describe(result.disturbance, result.disturbed))
+    came_back = gil_came_back_text(result)
+    if came_back is not None:
+        # It quotes the worker's warning (a module's name, a path): escaped, so it is drawn as plain text.
+        st.warning(_plain(came_back), icon=":material/lock:")
+        st.caption(f"{fact('gil_reenabled_by_extension').statement} ({fact('gil_reenabled_by_extension').citation})")
     # Warnings, labels and errors come from the result, which may be an imported file: text, never Markdown.
     for warning in warnings_for(result):
         st.warning(escape_markdown(warning), icon=":material/warning:")

@@ -62,14 +62,23 @@ def draw_estimates(recommendation: Recommendation) -> None:
     memory = recommendation.memory
     speed_col, memory_col = st.columns(2)
     with speed_col:
+        expected, ideal = st.columns(2)
         if speedup.value is None:
-            st.metric("Expected speedup", "not estimated")
+            expected.metric("Expected speedup", "not estimated")
         else:
-            st.metric(
+            expected.metric(
                 "Expected speedup", f"{speedup.value:.2f}x", help=f"range {speedup.low:.2f}x to {speedup.high:.2f}x"
             )
+        ideal.metric(
+            "Ideal bound",
+            "none" if speedup.ideal is None else f"{speedup.ideal:g}x",
+            help="With no costs at all: the cores for CPU work, the waits in flight for I/O. Not the expectation.",
+        )
+        if speedup.value is not None:
             st.caption(f"Range {speedup.low:.2f}x to {speedup.high:.2f}x.")
         st.caption(f"Basis: {speedup.basis}.")
+        if recommendation.latency is not None:
+            st.caption(f"Latency: {recommendation.latency.basis}.")
     with memory_col:
         st.metric("Memory added by the workers", f"{memory.total_mb:.3f} MB")
         verdict = "fits" if memory.fits else "does NOT fit"

@@ -11,9 +11,20 @@ Result format versions (a file of an older version is migrated on load, in from_
       executor: `speedup_ci` [low, high] (the 95% interval, engine.bench.intervals; null with too few
       repeats), `band` the band the whole interval lies in (null when it straddles an edge, and always for
       the baseline), `band_range` [band at low, band at high], `repeats` (timed repeats it got). result:
-      `stopped_by` ("target", "budget" or "max_repeats"; null in a migrated version-1 file), `disturbed`.
+      `stopped_by` ("target", "budget" or "max_repeats"; null in a migrated version-1 file), `disturbed`
+      and `disturbance` (what other programs used during the run: other_cores_mean/peak, throttled_s,
+      load_before, source "cgroup" or "host", threshold, run_s, cores; written only when measured).
+      host: `cpu_quota` (the cgroup's cores, or null), `speedup_limit` and `speedup_limited_by`.
       Bands are assigned by the parent (assess), no longer by the worker. Migrating a version-1 file
       computes speedup_ci from times_s where there are enough repeats and assigns the bands afresh.
+  3 - the GIL as a run setting (issue 12). spec: `gil` ("default", "on" or "off": the worker starts with
+      -X gil=1 or -X gil=0), `preload` (module names the worker imports at the start of the run) and
+      `preload_path` (a folder put first on sys.path for them; null: none). result: `gil_at_start` and
+      `gil_at_end` (sys._is_gil_enabled() inside the worker; null before 3.13) and `gil_reenabled` (null, or
+      {"warning", "source", "at"}: the GIL came back on during the run). A version-2 file is migrated with
+      gil "default", no preload and the three GIL fields null (not measured).
+      Also (issue 13): the executors `dask` and `dask_threads`, and spec `scheduler` (a Dask scheduler's
+      tcp://HOST:PORT; absent or null: a LocalCluster in the worker).
 """
 
 from __future__ import annotations
@@ -29,8 +40,8 @@ from engine.bounds import AtLeast, AtMost, MaxLen
 from engine.errors import InputError
 
 SCHEMA = "concurrency-lab/bench-result"
-VERSION = 2
-VERSIONS_READ: tuple[int, ...] = (1, 2)
+VERSION = 3
+VERSIONS_READ: tuple[int, ...] = (1, 2, 3)
 # The default minimum of timed repeats: the fewest that give an interval (intervals.MIN_INTERVAL_REPEATS).
 DEFAULT_REPEATS = 6
 STOPPED_BY: tuple[str, ...] = ("target", "budget", "max_repeats")
@@ -43,6 +54,8 @@ EXECUTORS: tuple[str, ...] = (
     "asyncio_threads",
     "asyncio_processes",
     "interpreters",
+    "dask",  # engine.bench.dask_executor: needs dask[distributed]; dask_threads is its in-process mirror
+    "dask_threads",
 )
 START_METHODS: tuple[str, ...] = ("fork", "forkserver", "spawn")
 DISTURBANCE_SOURCES: tuple[str, ...] = ("cgroup", "host")
@@ -57,6 +70,8 @@ MAX_CORES = 1024  # entries of a per-core CPU list
 MAX_WARNINGS = 1000
 MAX_NAME_CHARS = 200  # a label, a worker's name, a version, a timestamp
 MAX_TEXT_CHARS = 10_000  # a warning, an error, a path
+# The GIL settings of a run: the interpreter's own default, or forced with -X gil=1 ("on") / -X gil=0 ("off").
+GIL_SETTINGS: tuple[str, ...] = ("default", "on", "off")
 
 # The lesson's interpretation table, in order: (band id, upper edge of speedup, wording).
 # A speedup belongs to the first band whose edge it is below (2.0 itself is still "worth considering").
@@ -120,16 +135,29 @@ class BenchSpec:
     latency_ms: Count | None = None  # hybrid's fetch latency; None: the kernel's default
     max_repeats: Annotated[int, AtLeast(1), AtMost(MAX_REPEATS)] | None = None  # the most adaptive rounds reach
     budget_s: Seconds | None = None  # the whole run's time bound for adding rounds; None: no bound
+    scheduler: Text | None = None  # the dask executor's scheduler address tcp://HOST:PORT; None: a LocalCluster
+    gil: Literal[GIL_SETTINGS] = "default"  # one of GIL_SETTINGS: "on"/"off" start the worker with -X gil=1 / -X gil=0
+    preload: Annotated[tuple[Name, ...], MaxLen(MAX_NAME_CHARS)] = ()  # modules the worker imports at the run's start
+    preload_path: Text | None = None  # a folder put first on the worker's sys.path for `preload`
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["executors"] = list(self.executors)
+        if data["scheduler"] is None:  # a local run: its files read as they did before the field existed
+            del data["scheduler"]
+        data["preload"] = list(self.preload)
         return data
 
     @classmethod
     def from_dict(cls, data: Any) -> BenchSpec:
         fields = _check_mapping(data, "spec", cls)
         fields["executors"] = tuple(fields["executors"])
+        if "preload" in fields:
+            if not all(isinstance(name, str) for name in fields["preload"]):
+                raise InputError("spec.preload", f"is {fields['preload']!r}", "a list of module names")
+            fields["preload"] = tuple(fields["preload"])
+        if fields.get("gil", "default") not in GIL_SETTINGS:
+            raise InputError("spec.gil", f"is {fields['gil']!r}", ", ".join(GIL_SETTINGS))
         return cls(**fields)
 
 
@@ -294,6 +322,23 @@ class HostFacts:
 
 
 @dataclass(frozen=True)
+class GilReenabled:
+    """The GIL came back on during a run: the RuntimeWarning that said so (None when the state changed without
+    one), where the warning points (`source`, "file:line", or None), and the step it happened in (`at`)."""
+
+    at: Name
+    warning: Text | None = None
+    source: Text | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GilReenabled:
+        return cls(**_check_mapping(data, "gil_reenabled", cls))
+
+
+@dataclass(frozen=True)
 class BenchResult:
     """A whole run: the spec, the host that ran it, the baseline and every executor."""
 
@@ -309,6 +354,9 @@ class BenchResult:
     stopped_by: StoppedBy | None = None  # why the repeats ended: one of STOPPED_BY; None in a migrated version-1 file
     disturbed: bool = False  # other programs used the cores during the run: verdicts are withheld
     disturbance: Disturbance | None = None  # what other programs used during the run (engine.bench.disturbance)
+    gil_at_start: bool | None = None  # sys._is_gil_enabled() in the worker as the run began; None before 3.13
+    gil_at_end: bool | None = None  # the same as the run ended
+    gil_reenabled: GilReenabled | None = None  # the GIL came back on during the run (a C extension's import)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -323,6 +371,9 @@ class BenchResult:
             "samples": [sample.to_dict() for sample in self.samples],
             "stopped_by": self.stopped_by,
             "disturbed": self.disturbed,
+            "gil_at_start": self.gil_at_start,
+            "gil_at_end": self.gil_at_end,
+            "gil_reenabled": None if self.gil_reenabled is None else self.gil_reenabled.to_dict(),
         }
         # A result measured before the disturbance check existed has neither key, and keeps it so when saved.
         if self.disturbance is not None or self.disturbed:
@@ -349,11 +400,30 @@ class BenchResult:
             raise InputError("result.stopped_by", f"is {fields['stopped_by']!r}", ", ".join(STOPPED_BY))
         if fields.get("disturbance") is not None:
             fields["disturbance"] = Disturbance.from_dict(fields["disturbance"])
+        if fields.get("gil_reenabled") is not None:
+            fields["gil_reenabled"] = GilReenabled.from_dict(fields["gil_reenabled"])
         result = cls(**fields)
         if version == 1:
             # Version 1 had no intervals, and its worker gave bands from the point speedup: assign them afresh.
             result = assess(dataclasses.replace(result, version=VERSION))
+        elif version < VERSION:
+            # Version 2 had no GIL setting: its spec reads as gil "default", its GIL fields as not measured.
+            result = dataclasses.replace(result, version=VERSION)
         return result
+
+
+def gil_came_back_text(result: BenchResult) -> str | None:
+    """The plain sentence for a run during which the GIL came back on (None when it did not), for page and CLI."""
+    came_back = result.gil_reenabled
+    if came_back is None:
+        return None
+    evidence = came_back.warning or "sys._is_gil_enabled() was False as the run began and True as it ended"
+    threaded = [entry.name for entry in result.executors if entry.name in ("threads", "asyncio_threads")]
+    which = f"these threads ({', '.join(threaded)})" if threaded else "any threads of this run"
+    return (
+        f"The GIL came back on during this run, at {came_back.at}: {evidence} "
+        f"From then on {which} ran with the GIL, so their speedup is not free-threading's."
+    )
 
 
 def assess(result: BenchResult) -> BenchResult:

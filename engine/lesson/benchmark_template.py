@@ -1,0 +1,249 @@
+"""Benchmark template from Concurrency Lab: the recommended approach against its alternatives, on your machine.
+
+Put your own work in fetch_blocking / fetch (the waiting part) and compute (the CPU part), then run
+`python THIS_FILE` (add --quick to check that it runs: a quick run gives no verdict). Standard library
+only; Python 3.10+. Keep the `if __name__ == "__main__"` guard: worker processes re-import this file.
+
+How it measures: every pool is started first and handed one no-op per worker, so start-up is timed
+apart from the work; then the repeats run interleaved (one of each approach per round), so a noisy
+moment of the machine spreads over all of them; each speedup is reported as a band with its range.
+"""
+
+import argparse
+import asyncio
+import concurrent.futures
+import os
+import statistics
+import sys
+import time
+
+# --- header: the Lab fills these constants; everything below them is the same for every approach ---
+TITLE = "Multiprocessing (a process pool)"
+RECOMMENDED = "processes"
+COMPARE = ["threads", "interpreters"]
+WORKERS = 2
+WORK = "cpu"
+SIZE = 60000
+WAIT_S = 0.02
+TASKS = 16
+REPEATS = 5
+# The interpretation table: (upper edge of the speedup, what it means).
+BANDS = [
+    (1.0, "slower than baseline: don't use"),
+    (1.2, "overhead not justified: stick with the simpler approach"),
+    (2.0, "worth considering: use if the workload is large"),
+    (float("inf"), "clear winner"),
+]
+# --- end of header ---
+
+# --quick is passed through the environment too: worker processes and subinterpreters import this file anew.
+QUICK = "--quick" in sys.argv[1:] or os.environ.get("LAB_BENCH_QUICK") == "1"
+if QUICK:
+    os.environ["LAB_BENCH_QUICK"] = "1"
+    TASKS, SIZE, WAIT_S, REPEATS = 4, SIZE // 20, WAIT_S / 10, 1
+WARMUPS = 0 if QUICK else 1
+
+
+def fetch_blocking(item):
+    """The I/O part, blocking: a wait stands in for a request (none for CPU work). Replace with your call."""
+    if WORK in ("io", "hybrid"):
+        time.sleep(WAIT_S)
+    return item
+
+
+async def fetch(item):
+    """The I/O part, async: the same wait without blocking the loop. Replace with your async call."""
+    if WORK in ("io", "hybrid"):
+        await asyncio.sleep(WAIT_S)
+    return item
+
+
+def compute(data):
+    """The CPU part. Replace with your function.
+
+    cpu and hybrid: count primes below a limit, in pure Python; c: sha256 of a large buffer (C code that
+    releases the GIL); io: almost nothing.
+    """
+    if WORK == "io":
+        return data * 2
+    if WORK == "c":
+        import hashlib
+
+        return hashlib.sha256(bytes([data % 256]) * (SIZE * 1024)).hexdigest()
+    limit = SIZE + data
+    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))
+
+
+def work(item):
+    """One whole task, blocking: wait, then compute."""
+    return compute(fetch_blocking(item))
+
+
+def noop(item):
+    """The warm-up task: makes a pool start its worker without doing any work."""
+    return item
+
+
+def run_sequential(items, pool):
+    return [work(item) for item in items]
+
+
+def run_pool(items, pool):
+    return list(pool.map(work, items))
+
+
+def run_asyncio(items, pool):
+    async def one(item):
+        return compute(await fetch(item))
+
+    async def main():
+        return list(await asyncio.gather(*(one(item) for item in items)))
+
+    return asyncio.run(main())
+
+
+def run_asyncio_pool(items, pool):
+    async def one(loop, item):
+        data = await fetch(item)
+        return await loop.run_in_executor(pool, compute, data)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        return list(await asyncio.gather(*(one(loop, item) for item in items)))
+
+    return asyncio.run(main())
+
+
+def _interpreter_pool():
+    """An InterpreterPoolExecutor and this file imported as a module (functions from __main__ cannot be used)."""
+    import importlib
+
+    script_dir = os.path.dirname(os.path.abspath(__file__))
+    module_name = os.path.splitext(os.path.basename(__file__))[0]
+    if script_dir not in sys.path:
+        sys.path.insert(0, script_dir)
+    module = importlib.import_module(module_name)
+    pool = concurrent.futures.InterpreterPoolExecutor(
+        WORKERS, initializer=exec, initargs=(f"import sys; sys.path.insert(0, {script_dir!r})",)
+    )
+    return pool, module
+
+
+class Runner:
+    """One approach under test: its pool (started apart from the work) and how it runs the items."""
+
+    def __init__(self, name):
+        self.name = name
+        self.pool = None
+        self.module = sys.modules[__name__]
+        self.startup_s = 0.0
+        self.times = []
+
+    def start(self):
+        """Start the pool and hand each worker a no-op, so the timed runs find every worker ready."""
+        began = time.perf_counter()
+        if self.name in ("threads", "asyncio_threads"):
+            self.pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
+        elif self.name in ("processes", "asyncio_processes"):
+            self.pool = concurrent.futures.ProcessPoolExecutor(WORKERS)
+        elif self.name == "interpreters":
+            if not hasattr(concurrent.futures, "InterpreterPoolExecutor"):
+                raise RuntimeError("InterpreterPoolExecutor needs Python 3.14")
+            self.pool, self.module = _interpreter_pool()
+        elif self.name not in ("sequential", "asyncio"):
+            raise RuntimeError(f"unknown executor {self.name}")
+        if self.pool is not None:
+            list(self.pool.map(self.module.noop, range(WORKERS)))
+        self.startup_s = time.perf_counter() - began
+
+    def run(self, items):
+        if self.name == "sequential":
+            return run_sequential(items, None)
+        if self.name == "asyncio":
+            return run_asyncio(items, None)
+        if self.name.startswith("asyncio_"):
+            return run_asyncio_pool(items, self.pool)
+        return list(self.pool.map(self.module.work, items))
+
+    def stop(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def band(speedup):
+    """The interpretation table's wording for a speedup."""
+    for upper, wording in BANDS:
+        if speedup < upper or (upper == 2.0 and speedup == upper):
+            return wording
+    return BANDS[-1][1]
+
+
+def band_range(low, high):
+    """The wording for a range of speedups: one band, or the bands it spans."""
+    first, last = band(low), band(high)
+    return first if first == last else f"between '{first}' and '{last}': measure more repeats"
+
+
+def measure(names, items):
+    """Start every runner, then time REPEATS interleaved rounds (after WARMUPS); returns runners and results."""
+    runners, unavailable, results = [], {}, {}
+    for name in names:
+        runner = Runner(name)
+        try:
+            runner.start()
+        except Exception as error:  # report and go on: one unavailable executor must not hide the others
+            unavailable[name] = str(error)
+            runner.stop()
+            continue
+        runners.append(runner)
+    try:
+        for round_number in range(WARMUPS + REPEATS):
+            for runner in runners:
+                began = time.perf_counter()
+                results[runner.name] = runner.run(items)
+                if round_number >= WARMUPS:
+                    runner.times.append(time.perf_counter() - began)
+    finally:
+        for runner in runners:
+            runner.stop()
+    return runners, unavailable, results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="check that it runs: tiny tasks, one repeat, no verdict")
+    parser.parse_args()
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    print(f"Benchmark of {TITLE} against its alternatives")
+    print(
+        f"Python {sys.version.split()[0]}, GIL {'enabled' if gil else 'disabled'}, {WORKERS} workers, "
+        f"{TASKS} tasks, {REPEATS} interleaved repeat(s) after {WARMUPS} warm-up(s)"
+    )
+    names = ["sequential", *dict.fromkeys(name for name in [RECOMMENDED, *COMPARE] if name != "sequential")]
+    runners, unavailable, results = measure(names, list(range(TASKS)))
+    baseline = next(runner for runner in runners if runner.name == "sequential")
+    for runner in runners:
+        median_s = statistics.median(runner.times)
+        mark = " *" if runner.name == RECOMMENDED else ""
+        check = "" if results[runner.name] == results["sequential"] else "  RESULT DIFFERS FROM THE BASELINE"
+        if runner is baseline:
+            print(f"{runner.name:<18} {median_s:8.4f} s {1.0:6.2f}x   (baseline){mark}")
+            continue
+        # Each round's ratio against the same round's baseline: the interleaving is what makes them comparable.
+        ratios = sorted(base / own for base, own in zip(baseline.times, runner.times, strict=True))
+        speedup = statistics.median(ratios)
+        line = f"{runner.name:<18} {median_s:8.4f} s {speedup:6.2f}x"
+        if QUICK:
+            line += "   (quick run: no verdict)"
+        else:
+            line += f" (range {ratios[0]:.2f}x-{ratios[-1]:.2f}x)   {band_range(ratios[0], ratios[-1])}"
+        print(f"{line}; start-up {runner.startup_s:.3f} s, timed apart{mark}{check}")
+    for name, why in unavailable.items():
+        print(f"{name:<18} unavailable: {why}")
+    if QUICK:
+        print("Quick run: one repeat of tiny tasks, no warm-up. It checks that the script runs and gives no verdict.")
+    print("* the recommended approach. Speedups are this run's, on this machine, with this stand-in work: use yours.")
+
+
+if __name__ == "__main__":
+    main()
