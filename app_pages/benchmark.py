@@ -10,7 +10,7 @@ import uuid
 import streamlit as st
 
 from engine.bench.presets import PRESET_IDS, get_preset, presets
-from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchSpec
+from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, GIL_SETTINGS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
 from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work, scheduler_for, with_scheduler
 from engine.errors import InputError
@@ -20,6 +20,7 @@ from ui.bench_view import (
     dask_scheduler_setting,
     draw_result,
     draw_sweep,
+    gil_help,
     public_requested,
     result_store,
     run_slot,
@@ -88,6 +89,7 @@ python_path = st.selectbox(
     format_func=lambda path: next(i.label for i in usable if i.path == path),
     help="Found on this host. A free-threaded build, where one exists, runs threads without the GIL.",
 )
+chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
 free_threaded = [interpreter.label for interpreter in usable if interpreter.free_threaded_build]
 if free_threaded:
     st.caption(f"Free-threaded builds found: {'; '.join(free_threaded)}. Their threads can run without the GIL.")
@@ -105,7 +107,6 @@ if preset is not None:
         f"at least {preset.repeats} repeats after {preset.warmups} warm-up"
         f"{f', more within {preset.budget_s:g} s' if preset.budget_s else ''}{sweep}."
     )
-    chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
     available = {"interpreters"} if chosen is not None and chosen.interpreter_pool else set()
     plan = RunPlan(preset.title, preset.specs(available), python_path, preset.id)
 else:
@@ -149,6 +150,10 @@ else:
     )
     workers = right.number_input("Workers", min_value=1, max_value=limits.max_workers, value=2, key="bench_workers")
     start_method = right.selectbox("Start method", ("default", *START_METHODS), key="bench_start_method")
+    # Only a free-threaded build can turn its GIL off or on; elsewhere the run keeps the interpreter's own.
+    gil = "default"
+    if chosen is not None and chosen.free_threaded_build:
+        gil = right.radio("GIL", GIL_SETTINGS, key="bench_gil", horizontal=True, help=gil_help())
     spec = BenchSpec(
         kernel=kernel_name,
         executors=tuple(executors),
@@ -159,6 +164,7 @@ else:
         start_method=None if start_method == "default" else start_method,
         max_repeats=limits.max_repeats,
         budget_s=float(budget_s),
+        gil=gil,
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 

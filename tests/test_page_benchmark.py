@@ -88,6 +88,8 @@ def test_small_custom_run_draws_verdicts_and_charts_and_is_saved(data_dir: Path,
     assert "Saved as run #1" in at.success[0].value
     text = _markdown(at)
     assert "threads (GIL): " in text
+    # The run's disturbance is stated on the page, the app's own server counted among the others.
+    assert any("this app's own server included" in caption.value for caption in at.caption)
     assert f"(limit here: {job.results[0].host['usable_cpus']} cores)" in text
     speedup = at.get("vega_lite_chart")[0].proto.spec
     assert '"field": "verdict"' in speedup and "Speedup against the interpretation table" in speedup

@@ -11,17 +11,20 @@ from pathlib import Path
 
 import streamlit as st
 
+from engine.bench import disturbance
 from engine.bench.dask_executor import DASK_EXECUTORS, check_address
 from engine.bench.presets import Preset, judge, sweep_sentences, unavailable_notes, verdicts, warnings_for
-from engine.bench.results import BenchResult
+from engine.bench.results import BenchResult, gil_came_back_text
 from engine.bench.slot import SCHEDULER_ENV, RunPlan, RunSlot, owner_scheduler, public_mode
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, fit_amdahl, sweep_points
 from engine.bench.verdicts import stopped_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import Interpreter, limit_text
+from engine.lesson.facts import fact
 from ui import bench_charts
 from ui.host_badge import interpreters
+from ui.plain_text import escape_markdown
 from ui.presentation import style_chart
 
 
@@ -54,6 +57,25 @@ def bench_interpreters() -> list[Interpreter]:
     ]
 
 
+# Characters st.markdown (and st.warning, which renders markdown) would read as markup or as an icon's name.
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def _plain(text: str) -> str:
+    """`text` with every markdown character escaped, for an element that renders markdown."""
+    return "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in text)
+
+
+def gil_help() -> str:
+    """The GIL control's help: what each setting does, with the documented facts behind it."""
+    isolated, comes_back = fact("isolated_mode_ignores_env"), fact("gil_reenabled_by_extension")
+    return (
+        "default: the interpreter's own setting (off in a free-threaded build, until an extension turns it on). "
+        "on / off: the worker starts with -X gil=1 / -X gil=0, the same binary with the GIL forced on or off. "
+        f"{isolated.statement} ({isolated.citation}) {comes_back.statement} ({comes_back.citation})"
+    )
+
+
 def result_store() -> ResultStore:
     """The results history in LAB_DATA_DIR (cached per folder, so a changed folder gets its own store)."""
     return _store_at(str(default_path()))
@@ -63,6 +85,8 @@ def run_label(result: BenchResult, run_id: int | None = None, preset: str | None
     """A short name for a run: id, preset or kernel, interpreter and build."""
     host = result.host
     build = "GIL" if host.get("gil_enabled", True) else "GIL off"
+    if result.gil_reenabled is not None:
+        build = "GIL came back on"
     prefix = f"#{run_id} " if run_id is not None else ""
     return f"{prefix}{preset or result.spec.kernel} - Python {host.get('python_version', '?')} ({build})"
 
@@ -73,18 +97,26 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     A disturbed run is shown, but its verdicts are withheld and the reason comes first."""
     withheld = verdict_withheld(result)
     if withheld is not None:
-        st.error(f"No verdicts for this run: {withheld}.", icon=":material/block:")
+        st.error(f"No verdicts for this run: {escape_markdown(withheld)}.", icon=":material/block:")
+    if result.disturbance is not None:
+        st.caption(disturbance.describe(result.disturbance, result.disturbed))
+    came_back = gil_came_back_text(result)
+    if came_back is not None:
+        # It quotes the worker's warning (a module's name, a path): escaped, so it is drawn as plain text.
+        st.warning(_plain(came_back), icon=":material/lock:")
+        st.caption(f"{fact('gil_reenabled_by_extension').statement} ({fact('gil_reenabled_by_extension').citation})")
+    # Warnings, labels and errors come from the result, which may be an imported file: text, never Markdown.
     for warning in warnings_for(result):
-        st.warning(warning, icon=":material/warning:")
+        st.warning(escape_markdown(warning), icon=":material/warning:")
     for note in unavailable_notes(result):
-        st.info(f"Not run: {note}", icon=":material/block:")
+        st.info(f"Not run: {escape_markdown(note)}", icon=":material/block:")
     if preset is not None and preset.expect:
         st.markdown("**What this run showed**")
         for finding in judge(preset, result):
             icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/help:"}[finding.met]
-            st.markdown(f"{icon} {finding.sentence}")
+            st.markdown(f"{icon} {escape_markdown(finding.sentence)}")
     st.markdown("**Verdicts** (the lesson's interpretation table)")
-    st.markdown("\n".join(f"- {line}" for line in verdicts(result)))
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in verdicts(result)))
     cores = bench_charts.usable_cores(result)
     speedups = bench_charts.speedup_frame(result)
     if not speedups.empty:
@@ -154,7 +186,10 @@ def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:
     try:
         owner = owner_scheduler(os.environ)
     except InputError as error:
-        st.error(f"The server's setting is wrong, so a LocalCluster is used: {error}", icon=":material/error:")
+        st.error(
+            f"The server's setting is wrong, so a LocalCluster is used: {escape_markdown(str(error))}",
+            icon=":material/error:",
+        )
         owner = None
     if public:
         where = f"the server owner's cluster ({SCHEDULER_ENV})" if owner else "a LocalCluster within the limits above"
@@ -171,8 +206,8 @@ def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:
         try:
             check_address(typed)
         except InputError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(escape_markdown(str(error)), icon=":material/error:")  # the typed text is plain text
     elif owner:
-        st.caption(f"Blank: the server's {SCHEDULER_ENV}, {owner}.")
+        st.caption(f"Blank: the server's {SCHEDULER_ENV}, {escape_markdown(owner)}.")
     st.caption(warning)
     return typed or None
