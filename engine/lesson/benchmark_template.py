@@ -127,7 +127,7 @@ def _dask_pool():
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise RuntimeError('needs dask[distributed]: pip install "dask[distributed]"') from None
+        raise RuntimeError('needs dask[distributed] (pip install "dask[distributed]")') from None
     cluster = None
     if SCHEDULER is None:
         cluster = LocalCluster(
