@@ -278,7 +278,7 @@ def near_crossover(points: Sequence[SweepPoint], executor: str, reference: str, 
         size,
         f"{executor} comes near {reference} somewhere between {_size_text(earliest, unit_text)} and "
         f"{_size_text(surely, unit_text)} per task, where its {CONFIDENCE:.0%} intervals' high and low ends reach "
-        f"the low end of {reference}'s (medians: {_size_text(size, unit_text)}; measured {measured}; "
+        f"the low end of the {reference} interval (medians: {_size_text(size, unit_text)}; measured {measured}; "
         "interpolated on a log scale).",
         (earliest, surely),
     )
