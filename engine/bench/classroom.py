@@ -50,7 +50,8 @@ BOARD_SCHEMA = "concurrency-lab/class-board"
 BENCH_SCHEMA = "concurrency-lab/bench-result"
 BUNDLE_SCHEMA = "concurrency-lab/bench-export"
 
-MAX_UPLOAD_BYTES = 2**20  # one uploaded file, checked before it is parsed
+PUBLIC_UPLOAD_BYTES = 2**20  # one uploaded file in public mode, checked before it is parsed
+LOCAL_UPLOAD_BYTES = 5 * 2**20  # and on a local server (the app's upload limit): a run with many spans is larger
 MAX_DEPTH = 32  # nesting of brackets, scanned before parsing (json recurses); a bundle nests 7 deep
 PUBLIC_FILES_PER_VISITOR = 10  # results one visitor may add to one class in public mode
 MAX_ENTRIES_PER_CLASS = 500  # a board larger than a lecture hall is not one class
@@ -155,23 +156,36 @@ def teacher_key_matches(entered: str, configured: str | None) -> bool:
 # --- reading uploads -------------------------------------------------------------------------------------------
 
 
-def read_upload(data: bytes) -> tuple[ClassResult, ...]:
+def read_upload(data: bytes, max_bytes: int = PUBLIC_UPLOAD_BYTES) -> tuple[ClassResult, ...]:
     """The machines' results in an uploaded file; InputError (one line) naming the first problem.
 
     Accepted: the template's --json output (a class result), the app's exported result, or an export bundle.
     """
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError("file", f"is {len(data):,} bytes", _accepted_file())
+    return results_of(load_document(data, max_bytes))
+
+
+def load_document(data: bytes, max_bytes: int = PUBLIC_UPLOAD_BYTES) -> dict[str, Any]:
+    """An uploaded file as a JSON object: its size checked before it is read, its depth before it is parsed."""
+    if len(data) > max_bytes:
+        raise InputError("file", f"is {len(data):,} bytes", accepted_file(max_bytes))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("file", "is not UTF-8 text", _accepted_file()) from None
+        raise InputError("file", "is not UTF-8 text", accepted_file(max_bytes)) from None
     _check_depth(text)
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        raise InputError("file", f"is not JSON ({error.msg} at line {error.lineno})", _accepted_file()) from None
-    schema = document.get("schema") if isinstance(document, dict) else None
+        problem = f"is not JSON ({error.msg} at line {error.lineno})"
+        raise InputError("file", problem, accepted_file(max_bytes)) from None
+    if not isinstance(document, dict):
+        raise InputError("file", f"holds a JSON {type(document).__name__}", "a JSON object with a schema")
+    return document
+
+
+def results_of(document: dict[str, Any]) -> tuple[ClassResult, ...]:
+    """The class results in a loaded document, by its schema."""
+    schema = document.get("schema")
     if schema == CLASS_SCHEMA:
         return (check_class_result(document),)
     if schema == BENCH_SCHEMA:
@@ -248,7 +262,8 @@ def _check_depth(text: str) -> None:
         if bracket in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise InputError("file", f"nests deeper than {MAX_DEPTH} levels", _accepted_file())
+                problem = f"nests deeper than {MAX_DEPTH} levels"
+                raise InputError("file", problem, "a result as the app or the template writes it")
         elif bracket in "]}":
             depth -= 1
 
@@ -260,8 +275,9 @@ def _refuse_constant(name: str) -> float:
     raise InputError("file", f"holds {name}", "finite numbers only")
 
 
-def _accepted_file() -> str:
-    return f"a JSON result of at most {MAX_UPLOAD_BYTES // 2**20} MB from the app's export or the template's --json"
+def accepted_file(max_bytes: int = PUBLIC_UPLOAD_BYTES) -> str:
+    """What an upload may be, in words."""
+    return f"a JSON result of at most {max_bytes // 2**20} MB from the app's export or the template's --json"
 
 
 # --- grouping and statistics ----------------------------------------------------------------------------------
@@ -487,6 +503,23 @@ class ClassBoard:
                 )
                 ids.append(int(cursor.lastrowid))
             return ids
+
+    def add_file(
+        self,
+        code: str,
+        owner: str,
+        nickname: str,
+        file_name: str,
+        data: bytes,
+        *,
+        public: bool,
+    ) -> list[int]:
+        """Read one uploaded file and save its results, with public mode's bounds (size, results per visitor)."""
+        max_bytes = PUBLIC_UPLOAD_BYTES if public else LOCAL_UPLOAD_BYTES
+        document = load_document(data, max_bytes)
+        max_per_owner = PUBLIC_FILES_PER_VISITOR if public else None
+        results, source = results_of(document), document["schema"]
+        return self.add(code, owner, nickname, file_name, results, max_per_owner=max_per_owner, source=source)
 
     def entries(self, code: str) -> list[ClassEntry]:
         """The class's entries in the order they were added."""
