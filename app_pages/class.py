@@ -46,7 +46,7 @@ with join:
         st.info("The app's address is not known to this session, so there is no join link to show.")
     else:
         link = classroom.join_link(address, code)
-        st.code(link, language=None)
+        st.code(link, language=None, wrap_lines=True)
         st.image(class_view.qr_png(link), caption="Scan to open this class", width=280, output_format="PNG")
 
 with upload:

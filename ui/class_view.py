@@ -17,6 +17,7 @@ import segno
 import streamlit as st
 
 from engine.bench.classroom import ClassBoard, ClassEntry, Group, app_url_from_headers, build_of, teacher_key_matches
+from engine.bench.results import EXECUTORS
 from engine.bench.store import default_path
 from ui.bench_charts import SERIES_COLOURS
 
@@ -24,6 +25,13 @@ TEACHER_KEY_ENV = "LAB_TEACHER_KEY"
 TEACHER_ATTEMPTS = 5  # wrong keys a session may enter before the field is closed for it
 
 POINT_COLUMNS = ["machine", "executor", "usable cores", "speedup", "low", "high", "build", "python"]
+# One colour per executor on every board and group, so a colour means the same executor everywhere (the usual
+# baseline, sequential, is grey: it is drawn only when a result's baseline is another executor).
+_PALETTE = [*SERIES_COLOURS, "#777777"]
+EXECUTOR_COLOURS: dict[str, str] = {
+    "sequential": "#999999",
+    **{name: _PALETTE[index % len(_PALETTE)] for index, name in enumerate(n for n in EXECUTORS if n != "sequential")},
+}
 
 
 @st.cache_resource
@@ -163,7 +171,7 @@ def class_chart(frame: pd.DataFrame) -> alt.FacetChart:
     colour = alt.Color(
         "executor:N",
         title="Executor",
-        scale=alt.Scale(domain=executors, range=SERIES_COLOURS[: max(len(executors), 1)]),
+        scale=alt.Scale(domain=executors, range=[EXECUTOR_COLOURS[name] for name in executors]),
         legend=alt.Legend(orient="bottom"),
     )
     ideal_line = (
@@ -194,5 +202,5 @@ def class_chart(frame: pd.DataFrame) -> alt.FacetChart:
         alt.layer(ideal_line, intervals, points, data=data)
         .properties(width=220, height=220)
         .facet(facet=alt.Facet("executor:N", title=None, sort=executors), columns=3)
-        .properties(title="Each machine's speedup against its usable cores (dashed: the ideal, speedup = cores)")
+        .properties(title="Speedup against usable cores, per executor")
     )
