@@ -5,6 +5,7 @@ its QR code bring students to it. engine.bench.classroom reads, bounds, stores a
 them reaches the screen as text only (tables, or escaped).
 """
 
+import pandas as pd
 import streamlit as st
 
 from engine.bench import classroom
@@ -25,6 +26,10 @@ st.markdown(
     "usable cores, per executor, with the class's spread and who ran which build. Run the benchmark template "
     "from the Recommend page with `--json result.json` (or export a run from Results), then upload the file here."
 )
+
+with st.expander("What a result file holds (the class-result subset)", icon=":material/data_object:"):
+    st.dataframe(pd.DataFrame(classroom.SUBSET_FIELDS, columns=["field", "holds"]), hide_index=True, key="class_subset")
+    st.caption("The template's --json writes exactly this; an app export or export bundle is reduced to it on upload.")
 
 entered = st.text_input("Class code", key="class_code", help=f"Chosen by the teacher: {classroom.CODE_ACCEPTED}.")
 if not entered.strip():

@@ -5,7 +5,8 @@ reduced to), reading uploads (the app's result export, an export bundle, or the 
 table `class_entries` beside the results history, and the pure grouping and statistics the Class page draws.
 Never imports streamlit.
 
-The class-result subset, schema "concurrency-lab/class-result", version 1 (every field required unless said):
+The class-result subset, schema "concurrency-lab/class-result", version 1 (SUBSET_FIELDS says it in words; the
+template writes every field, a reader may miss created_at, work, quick, interval and speedup_interval):
   schema, version; created_at (ISO time, may be ""); kernel (a kernel id, or "custom" for the template's own
   work); work (the template's WORK: cpu, io, hybrid or c; null for an app result); size (null: the kernel's
   default); tasks; quick (a --quick check run: its speedups say nothing); baseline (the executor every speedup
@@ -61,6 +62,20 @@ _CODE = re.compile(r"[A-Za-z0-9-]+")
 CODE_ACCEPTED = f"letters, digits and dashes, 1 to {MAX_CODE_CHARS} characters"
 NICKNAME_ACCEPTED = f"1 to {MAX_NICKNAME_CHARS} characters, without line breaks or control characters"
 INTERVALS: dict[str, str] = {"ci95": "95% interval", "round_range": "lowest to highest per-round ratio"}
+
+# The subset in words, for the Class page: (field, what it holds). The dataclasses below are its checks.
+SUBSET_FIELDS: tuple[tuple[str, str], ...] = (
+    ("schema, version", f"{CLASS_SCHEMA!r}, {CLASS_VERSION}"),
+    ("created_at", "when it ran (ISO 8601; may be empty)"),
+    ("kernel", "a kernel id of the app, or 'custom' for the template's own work"),
+    ("work", "the template's kind of stand-in work: cpu, io, hybrid or c (null for an app result)"),
+    ("size, tasks", "the work's size (null: the kernel's default) and the number of tasks"),
+    ("quick", "true for a --quick check run: its speedups say nothing"),
+    ("baseline", "the executor every speedup is measured against (sequential)"),
+    ("interval", "ci95: the app's 95% interval; round_range: the template's lowest to highest per-round ratio"),
+    ("host", "python_version, implementation, free_threaded_build, gil_enabled, usable_cpus, logical_cpus, platform"),
+    ("executors[]", "name, executor, workers, times_s (each repeat), median_s, speedup, speedup_interval [low, high]"),
+)
 
 Cpus = Annotated[int, Ge(1), Le(4096)]
 Short = Annotated[str, MaxLen(32)]
