@@ -44,6 +44,15 @@ def machine(usable_cpus: int, gil_enabled: bool, speedup: float, python_version:
     return json.dumps(result.to_dict()).encode()
 
 
+# The tables in the order the page draws them: the subset's fields, then per group its points, spread and builds.
+TABLES = ("class_subset", "class_points_0", "class_spread_0", "class_builds_0")
+
+
+def table(at: AppTest, key: str) -> object:
+    """The DataFrame of the table drawn with `key` (AppTest does not expose a table's key)."""
+    return at.dataframe[TABLES.index(key)].value
+
+
 def upload(at: AppTest, nickname: str, files: list[tuple[str, bytes]]) -> AppTest:
     at.text_input(key="class_nickname").set_value(nickname)
     at.get("file_uploader")[0].set_value([(name, data, "application/json") for name, data in files])
@@ -59,7 +68,7 @@ def test_three_machines_appear_side_by_side_per_executor(board: ClassBoard) -> N
     assert not at.exception and not at.error
     assert [message.value for message in at.success] == ["eight.json: 1 result(s) added as cy."]
     assert [header.value for header in at.subheader] == ["Join this class", "Add your results", "primes, size 20000"]
-    points = at.dataframe[0].value
+    points = table(at, "class_points_0")
     threads = points[points["executor"] == "threads"].set_index("machine")
     assert threads["usable cores"].to_dict() == {"ada (#1)": 2, "bob (#2)": 4, "cy (#3)": 8}
     assert threads["speedup"].round(2).to_dict() == {"ada (#1)": 0.95, "bob (#2)": 3.6, "cy (#3)": 6.5}
@@ -70,10 +79,10 @@ def test_three_machines_appear_side_by_side_per_executor(board: ClassBoard) -> N
     assert [layer["mark"]["type"] for layer in layers] == ["line", "rule", "point"]
     assert layers[0]["encoding"]["y"]["field"] == "ideal", "the ideal line y = x"
     assert layers[2]["encoding"]["x"]["field"] == "usable cores" and layers[2]["encoding"]["y"]["field"] == "speedup"
-    spread = at.dataframe[1].value.set_index("executor")
+    spread = table(at, "class_spread_0").set_index("executor")
     assert spread.loc["threads", "machines"] == 3 and spread.loc["threads", "median"] == pytest.approx(3.6)
     assert (spread.loc["threads", "lowest"], spread.loc["threads", "highest"]) == (0.95, 6.5)
-    builds = at.dataframe[2].value
+    builds = table(at, "class_builds_0")
     assert builds[["python", "build", "GIL", "usable cores"]].values.tolist() == [
         ["3.12.4", "GIL", "enabled", 2],
         ["3.14.0", "free-threaded", "disabled", 4],
@@ -100,7 +109,8 @@ def test_text_from_an_upload_is_drawn_as_text(board: ClassBoard) -> None:
     shown = at.success[0].value
     assert shown == escape_markdown(f"[a](http://e).json: 1 result(s) added as {nickname}.")
     assert "\\!\\[x\\]" in shown and "![" not in shown, "no image or link survives the escape"
-    assert at.dataframe[0].value["machine"].tolist() == [f"{nickname} (#1)"] * 2, "tables hold the text as written"
+    machines = table(at, "class_points_0")["machine"].tolist()
+    assert machines == [f"{nickname} (#1)"] * 2, "tables hold the text as written"
     assert all(nickname not in markdown.value for markdown in at.markdown)
 
 
