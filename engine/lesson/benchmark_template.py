@@ -8,14 +8,25 @@ only, but for the dask runner, which imports dask[distributed] when it runs; Pyt
 How it measures: every pool is started first and handed one no-op per worker, so start-up is timed
 apart from the work; then the repeats run interleaved (one of each approach per round), so a noisy
 moment of the machine spreads over all of them; each speedup is reported as a band with its range.
+
+`--json` (or `--json FILE`) also writes the run to stdout (the report then goes to stderr) or to FILE, in the
+subset of the Lab's result schema a class board reads ("concurrency-lab/class-result", version 1): schema,
+version, created_at, kernel "custom", work, size, tasks, quick, baseline, interval "round_range"; host:
+python_version, implementation, free_threaded_build, gil_enabled, usable_cpus, logical_cpus, platform; and per
+approach measured: name, executor, workers, times_s, median_s, speedup, speedup_interval (the lowest and
+highest per-round ratio). Upload that file on the Lab's Class page.
 """
 
 import argparse
 import asyncio
 import concurrent.futures
+import datetime
+import json
 import os
+import platform
 import statistics
 import sys
+import sysconfig
 import time
 
 # --- header: the Lab fills these constants; everything below them is the same for every approach ---
@@ -243,14 +254,76 @@ def measure(names, items):
     return runners, unavailable, results
 
 
+def round_ratios(baseline, runner):
+    """Each round's speedup against the same round's baseline, sorted: the interleaving makes them comparable."""
+    return sorted(base / own for base, own in zip(baseline.times, runner.times, strict=True))
+
+
+def usable_cpus():
+    """CPUs this process may run on (affinity honoured)."""
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def class_result(runners):
+    """The run in the Lab's class-result subset (the module docstring lists its fields)."""
+    baseline = next(runner for runner in runners if runner.name == "sequential")
+    executors = []
+    for runner in runners:
+        ratios = round_ratios(baseline, runner)
+        executors.append(
+            {
+                "name": runner.name,
+                "executor": runner.name,
+                "workers": 1 if runner.name in ("sequential", "asyncio") else WORKERS,
+                "times_s": runner.times,
+                "median_s": statistics.median(runner.times),
+                "speedup": statistics.median(ratios),
+                "speedup_interval": [ratios[0], ratios[-1]],
+            }
+        )
+    return {
+        "schema": "concurrency-lab/class-result",
+        "version": 1,
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "kernel": "custom",
+        "work": WORK,
+        "size": SIZE,
+        "tasks": TASKS,
+        "quick": QUICK,
+        "baseline": "sequential",
+        "interval": "round_range",
+        "host": {
+            "python_version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "free_threaded_build": sysconfig.get_config_var("Py_GIL_DISABLED") == 1,
+            "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)(),
+            "usable_cpus": usable_cpus(),
+            "logical_cpus": os.cpu_count() or 1,
+            "platform": sys.platform,
+        },
+        "executors": executors,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="check that it runs: tiny tasks, one repeat, no verdict")
     parser.add_argument(
         "--scheduler", help="dask only: a running Dask scheduler tcp://HOST:PORT (default: a LocalCluster)"
     )
+    parser.add_argument(
+        "--json", nargs="?", const="-", metavar="FILE", help="also write the run as JSON to stdout (-) or FILE"
+    )
+    args = parser.parse_args()
     global SCHEDULER
-    SCHEDULER = parser.parse_args().scheduler
+    SCHEDULER = args.scheduler
+    json_out = sys.stdout
+    if args.json == "-":  # stdout holds the JSON document alone: the report goes to stderr
+        sys.stdout = sys.stderr
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(f"Benchmark of {TITLE} against its alternatives")
     print(
@@ -267,8 +340,7 @@ def main():
         if runner is baseline:
             print(f"{runner.name:<18} {median_s:8.4f} s {1.0:6.2f}x   (baseline){mark}")
             continue
-        # Each round's ratio against the same round's baseline: the interleaving is what makes them comparable.
-        ratios = sorted(base / own for base, own in zip(baseline.times, runner.times, strict=True))
+        ratios = round_ratios(baseline, runner)
         speedup = statistics.median(ratios)
         line = f"{runner.name:<18} {median_s:8.4f} s {speedup:6.2f}x"
         if QUICK:
@@ -281,6 +353,15 @@ def main():
     if QUICK:
         print("Quick run: one repeat of tiny tasks, no warm-up. It checks that the script runs and gives no verdict.")
     print("* the recommended approach. Speedups are this run's, on this machine, with this stand-in work: use yours.")
+    if args.json is not None:
+        document = json.dumps(class_result(runners), indent=1)
+        if args.json == "-":
+            sys.stdout = json_out
+            print(document)
+        else:
+            with open(args.json, "w", encoding="utf-8") as handle:
+                handle.write(document + "\n")
+            print(f"JSON for the Lab's Class page written to {args.json}")
 
 
 if __name__ == "__main__":
