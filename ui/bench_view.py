@@ -22,6 +22,7 @@ from kernels import get_kernel
 from ui import bench_charts
 from ui.host_badge import interpreters
 from ui.presentation import style_chart
+from ui.safe import plain
 
 
 @st.cache_resource
@@ -69,21 +70,22 @@ def run_label(result: BenchResult, run_id: int | None = None, preset: str | None
 def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "result") -> None:
     """Verdicts, warnings, what the preset showed, then the charts each with its table.
 
-    A disturbed run is shown, but its verdicts are withheld and the reason comes first."""
+    A disturbed run is shown, but its verdicts are withheld and the reason comes first. Every string the result
+    carries (labels, warnings, errors, host facts) may come from an imported file: it is drawn through `plain`."""
     withheld = verdict_withheld(result)
     if withheld is not None:
-        st.error(f"No verdicts for this run: {withheld}.", icon=":material/block:")
+        st.error(f"No verdicts for this run: {plain(withheld)}.", icon=":material/block:")
     for warning in warnings_for(result):
-        st.warning(warning, icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
     for note in unavailable_notes(result):
-        st.info(f"Not run: {note}", icon=":material/block:")
+        st.info(f"Not run: {plain(note)}", icon=":material/block:")
     if preset is not None and preset.expect:
         st.markdown("**What this run showed**")
         for finding in judge(preset, result):
             icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/help:"}[finding.met]
-            st.markdown(f"{icon} {finding.sentence}")
+            st.markdown(f"{icon} {plain(finding.sentence)}")
     st.markdown("**Verdicts** (the lesson's interpretation table)")
-    st.markdown("\n".join(f"- {line}" for line in verdicts(result)))
+    st.markdown("\n".join(f"- {plain(line)}" for line in verdicts(result)))
     cores = bench_charts.usable_cores(result)
     speedups = bench_charts.speedup_frame(result)
     if not speedups.empty:
@@ -91,9 +93,9 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
         st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_speedup")
         st.caption(
             f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's limit, "
-            f"the most CPU work can gain here ({limit_text(result.host)}). Each black bar is the speedup's 95% "
+            f"the most CPU work can gain here ({plain(limit_text(result.host))}). Each black bar is the speedup's 95% "
             "interval: a band is given only when the whole interval lies in it. "
-            f"{stopped_text(result) or 'This run predates intervals: they were computed from its repeats.'} "
+            f"{plain(stopped_text(result)) or 'This run predates intervals: they were computed from its repeats.'} "
             "The same figures:"
         )
         st.dataframe(speedups, hide_index=True, key=f"{key}_speedup_table")
@@ -102,7 +104,7 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
         with st.expander("What ran where and when (one lane per worker, one bar per task)"):
             st.altair_chart(style_chart(bench_charts.timeline_chart(timeline)), key=f"{key}_timeline")
             lanes = timeline.groupby("executor", sort=False)["worker"].nunique()
-            st.caption("Lanes used: " + ", ".join(f"{name} {count}" for name, count in lanes.items()) + ".")
+            st.caption("Lanes used: " + ", ".join(f"{plain(name)} {count}" for name, count in lanes.items()) + ".")
     cpu = bench_charts.cpu_frame(result)
     if not cpu.empty:
         with st.expander("CPU per core over time (the whole host: other programs count too)"):
@@ -136,5 +138,5 @@ def draw_sweep(results: list[BenchResult], preset: Preset, key: str = "sweep") -
         style_chart(bench_charts.sweep_chart(frame, x_title, log_x=by == "size")), width="stretch", key=f"{key}_chart"
     )
     for sentence in sentences:
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {plain(sentence)}")
     st.dataframe(frame.rename(columns={"x": x_title.lower()}), hide_index=True, key=f"{key}_table")
