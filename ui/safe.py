@@ -16,7 +16,8 @@ import re
 # (io_wait) can neither open nor close emphasis, so it is left as written too.
 _INLINE = re.compile(r"([\\`*\[\]<>&~$|]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 # Block Markdown starts a line: a heading, a quote, a list item or a rule (-, +, =, or "1." / "1)" then a space).
-_LINE_START = re.compile(r"(?m)^([ \t]*)(#|>|-|\+|=|\d+(?=[.)](?:\s|$)))")
+# CommonMark ends a line at "\n", "\r" or both.
+_LINE_START = re.compile(r"(?:^|(?<=[\n\r]))([ \t]*)(#|>|-|\+|=|\d+(?=[.)](?:\s|$)))")
 # GitHub-flavoured Markdown turns bare addresses in a text into links ("http://", "www.", "a@b.c") after the
 # escapes are resolved, so a backslash cannot stop it: a WORD JOINER (U+2060, invisible, no width) breaks
 # the pattern it looks for.
