@@ -60,7 +60,9 @@ def result_store() -> ResultStore:
 
 
 def run_label(result: BenchResult, run_id: int | None = None, preset: str | None = None) -> str:
-    """A short name for a run: id, preset or kernel, interpreter and build."""
+    """A short name for a run: id, preset or kernel, interpreter and build.
+
+    Raw text (a chart legend or a table shows it as it is): inside Markdown, draw it as `ui.safe.plain(label)`."""
     host = result.host
     build = "GIL" if host.get("gil_enabled", True) else "GIL off"
     prefix = f"#{run_id} " if run_id is not None else ""
