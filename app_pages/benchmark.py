@@ -25,6 +25,7 @@ from ui.bench_view import (
     result_store,
     run_slot,
 )
+from ui.safe import plain
 
 CUSTOM = "custom"
 
@@ -46,7 +47,7 @@ if query_preset and query_preset != st.session_state.get("bench_query_applied"):
         st.session_state["bench_preset"] = query_preset
     else:
         unknown = InputError("preset", f"unknown preset {query_preset!r} in the address", ", ".join(PRESET_IDS))
-        address_notice.error(str(unknown), icon=":material/error:")
+        address_notice.error(plain(unknown), icon=":material/error:")
 
 st.title("Benchmark")
 st.markdown(
@@ -92,14 +93,14 @@ python_path = st.selectbox(
 chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
 free_threaded = [interpreter.label for interpreter in usable if interpreter.free_threaded_build]
 if free_threaded:
-    st.caption(f"Free-threaded builds found: {'; '.join(free_threaded)}. Their threads can run without the GIL.")
+    st.caption(f"Free-threaded builds found: {plain('; '.join(free_threaded))}. Their threads can run without the GIL.")
 else:
     st.caption("No free-threaded build was found on this host, so free-threaded figures were not measured here.")
 
 preset = None if choice == CUSTOM else get_preset(choice)
 if preset is not None:
-    st.subheader(preset.title)
-    st.markdown(f"**What it should show.** {preset.should_show}")
+    st.subheader(plain(preset.title), anchor=False)
+    st.markdown(f"**What it should show.** {plain(preset.should_show)}")
     sweep = "" if preset.sweep == "none" else f", one run per {preset.sweep} value in {list(preset.sweep_values)}"
     st.caption(
         f"Kernel `{preset.kernel}` ({REGISTRY[preset.kernel].description}) · executors "
@@ -181,7 +182,7 @@ if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:
         st.session_state["bench_job"] = started
         st.query_params["run"] = started.holder.run_id
     except InputError as error:
-        run_notice.error(str(error), icon=":material/error:")
+        run_notice.error(plain(error), icon=":material/error:")
     except SlotBusy:
         # The live "in progress since" line below names the run; this says what happened to the press.
         run_notice.warning(
@@ -209,21 +210,21 @@ def progress_panel(drawn_for: tuple[bool, str | None]) -> None:
         st.rerun(scope="app")
     job = st.session_state.get("bench_job")
     if job is not None and not job.done.is_set():
-        st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+        st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
         if st.button("Cancel", key="bench_cancel", icon=":material/stop:"):
             job.cancel.set()
             st.caption("Cancelling: stopping the worker and every process it started.")
         return
     holder = slot.holder()
     if holder is not None:
-        st.info(holder.wording(), icon=":material/hourglass_top:")
+        st.info(plain(holder.wording()), icon=":material/hourglass_top:")
 
 
 progress_panel(drawn_for)
 
 job = st.session_state.get("bench_job")
 if job is not None and job.done.is_set():
-    st.subheader(f"Last run: {job.plan.label}, started {job.holder.since:%H:%M:%S}")
+    st.subheader(f"Last run: {plain(job.plan.label)}, started {job.holder.since:%H:%M:%S}", anchor=False)
     if job.cancelled:
         saved = f"runs {', '.join(f'#{run_id}' for run_id in job.run_ids)} of the sweep, finished before, were saved"
         st.warning(
@@ -231,7 +232,7 @@ if job is not None and job.done.is_set():
             f"{saved if job.run_ids else 'nothing was saved'}."
         )
     elif job.error:
-        st.error(job.error, icon=":material/error:")
+        st.error(plain(job.error), icon=":material/error:")
     else:
         shown = None if job.plan.preset is None else get_preset(job.plan.preset)
         st.success(f"Saved as run {', '.join(f'#{run_id}' for run_id in job.run_ids)} in Results.")

@@ -12,8 +12,8 @@ from engine.bench import classroom
 from engine.errors import InputError
 from ui import class_view
 from ui.bench_view import public_requested
-from ui.plain_text import escape_markdown
 from ui.presentation import style_chart
+from ui.safe import plain
 
 st.session_state.setdefault("class_added", {})
 st.session_state.setdefault("class_code", st.query_params.get("class", ""))
@@ -78,9 +78,9 @@ with upload:
                 added[code, file.file_id] = (False, f"{file.name} was not added: {error}")
         ok, message = added[code, file.file_id]
         if ok:
-            st.success(escape_markdown(message), icon=":material/check_circle:")
+            st.success(plain(message), icon=":material/check_circle:")
         else:
-            st.error(escape_markdown(message), icon=":material/error:")
+            st.error(plain(message), icon=":material/error:")
 
 entries = board.entries(code)
 st.header(f"Board of class {code}")

@@ -8,6 +8,7 @@ from engine.lesson import framework
 from ui import nav
 from ui.host_badge import host
 from ui.presentation import presenting
+from ui.safe import code
 
 st.title("Concurrency Lab")
 st.markdown(
@@ -117,7 +118,9 @@ st.dataframe(
 
 st.subheader("What it can and cannot show")
 for capability in capabilities(info):
+    # The paths come from the disk and LAB_PYTHONS: drawn as code spans, never as Markdown.
+    paths = f" {', '.join(code(path) for path in capability.paths)}." if capability.paths else ""
     if capability.available:
-        st.success(f"**{capability.topic}**: {capability.text}", icon=":material/check_circle:")
+        st.success(f"**{capability.topic}**: {capability.text}{paths}", icon=":material/check_circle:")
     else:
-        st.warning(f"**{capability.topic}**: {capability.text}", icon=":material/info:")
+        st.warning(f"**{capability.topic}**: {capability.text}{paths}", icon=":material/info:")

@@ -2,7 +2,7 @@
 
 Everything here reads or writes engine.bench.store; an import is checked in full (engine.bench.result_import)
 before anything is saved. A delete asks first and deletes exactly the runs its question lists. Text from saved
-runs and uploads is drawn as text (ui.plain_text), never as Markdown.
+runs and uploads is drawn as text (ui.safe), never as Markdown.
 """
 
 import pandas as pd
@@ -13,8 +13,8 @@ from engine.bench.store import HISTORY_PAGE, page_count
 from engine.errors import InputError
 from ui import bench_charts
 from ui.bench_view import draw_result, draw_sweep, result_store
-from ui.plain_text import escape_markdown
 from ui.presentation import style_chart
+from ui.safe import plain
 
 st.session_state.setdefault("results_imported", {})
 store = result_store()
@@ -49,10 +49,10 @@ with st.expander("Import results (JSON exported by Concurrency Lab, at most 5 MB
                 imported[upload.file_id] = f"{upload.name} was not imported: {error}"
         outcome = imported[upload.file_id]
         if isinstance(outcome, str):
-            st.error(escape_markdown(outcome), icon=":material/error:")
+            st.error(plain(outcome), icon=":material/error:")
         for run in () if isinstance(outcome, str) else outcome:
             said = "is already saved as" if run.duplicate else "imported as"
-            message = escape_markdown(f"{upload.name}: {run.label} {said} run #{run.run_id}.")
+            message = plain(f"{upload.name}: {run.label} {said} run #{run.run_id}.")
             (st.info if run.duplicate else st.success)(message)
 
 if notice := st.session_state.pop("results_notice", None):
@@ -135,7 +135,7 @@ for run_id in chosen:
     try:
         results[run_id] = store.load(run_id)
     except InputError as error:
-        st.error(escape_markdown(f"Run #{run_id} cannot be shown: {error}"), icon=":material/error:")
+        st.error(plain(f"Run #{run_id} cannot be shown: {error}"), icon=":material/error:")
 labels = {run_id: f"#{run_id} {by_id[run_id].label}" for run_id in results}
 
 if len(results) > 1:
@@ -149,7 +149,7 @@ for run_id, result in results.items():
     record = by_id[run_id]
     preset = get_preset(record.preset) if record.preset in PRESET_IDS else None
     with st.container(border=True):
-        st.subheader(escape_markdown(labels[run_id]))
+        st.subheader(plain(labels[run_id]))
         host = result.host
         st.text(
             f"{host.get('implementation', 'Python')} {host.get('python_version', '?')} at {record.executable} · "

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.bench.classroom import ClassBoard
 from tests.bench_fakes import make_result
-from ui.plain_text import escape_markdown
+from ui.safe import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "app_pages" / "class.py")
@@ -107,7 +107,7 @@ def test_text_from_an_upload_is_drawn_as_text(board: ClassBoard) -> None:
     at = upload(open_class(), nickname, [("[a](http://e).json", machine(2, True, 1.5, "3.12.4"))])
     assert not at.exception
     shown = at.success[0].value
-    assert shown == escape_markdown(f"[a](http://e).json: 1 result(s) added as {nickname}.")
+    assert shown == plain(f"[a](http://e).json: 1 result(s) added as {nickname}.")
     assert "\\!\\[x\\]" in shown and "![" not in shown, "no image or link survives the escape"
     machines = table(at, "class_points_0")["machine"].tolist()
     assert machines == [f"{nickname} (#1)"] * 2, "tables hold the text as written"

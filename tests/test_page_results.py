@@ -24,7 +24,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ResultStore:
 
 
 def shown(text: str) -> str:
-    """What a reader sees of an escaped Markdown string (ui.plain_text escapes with backslashes)."""
+    """What a reader sees of an escaped Markdown string (ui.safe escapes with backslashes)."""
     return re.sub(r"\\(.)", r"\1", text)
 
 

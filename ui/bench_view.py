@@ -24,8 +24,8 @@ from engine.host import Interpreter, limit_text
 from engine.lesson.facts import fact
 from ui import bench_charts
 from ui.host_badge import interpreters
-from ui.plain_text import escape_markdown
 from ui.presentation import style_chart
+from ui.safe import plain
 
 
 @st.cache_resource
@@ -57,15 +57,6 @@ def bench_interpreters() -> list[Interpreter]:
     ]
 
 
-# Characters st.markdown (and st.warning, which renders markdown) would read as markup or as an icon's name.
-_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:")
-
-
-def _plain(text: str) -> str:
-    """`text` with every markdown character escaped, for an element that renders markdown."""
-    return "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in text)
-
-
 def gil_help() -> str:
     """The GIL control's help: what each setting does, with the documented facts behind it."""
     isolated, comes_back = fact("isolated_mode_ignores_env"), fact("gil_reenabled_by_extension")
@@ -82,7 +73,9 @@ def result_store() -> ResultStore:
 
 
 def run_label(result: BenchResult, run_id: int | None = None, preset: str | None = None) -> str:
-    """A short name for a run: id, preset or kernel, interpreter and build."""
+    """A short name for a run: id, preset or kernel, interpreter and build.
+
+    Raw text (a chart legend or a table shows it as it is): inside Markdown, draw it as `ui.safe.plain(label)`."""
     host = result.host
     build = "GIL" if host.get("gil_enabled", True) else "GIL off"
     if result.gil_reenabled is not None:
@@ -94,29 +87,30 @@ def run_label(result: BenchResult, run_id: int | None = None, preset: str | None
 def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "result") -> None:
     """Verdicts, warnings, what the preset showed, then the charts each with its table.
 
-    A disturbed run is shown, but its verdicts are withheld and the reason comes first."""
+    A disturbed run is shown, but its verdicts are withheld and the reason comes first. Every string the result
+    carries (labels, warnings, errors, host facts) may come from an imported file: it is drawn through `plain`."""
     withheld = verdict_withheld(result)
     if withheld is not None:
-        st.error(f"No verdicts for this run: {escape_markdown(withheld)}.", icon=":material/block:")
+        st.error(f"No verdicts for this run: {plain(withheld)}.", icon=":material/block:")
     if result.disturbance is not None:
         st.caption(disturbance.describe(result.disturbance, result.disturbed))
     came_back = gil_came_back_text(result)
     if came_back is not None:
         # It quotes the worker's warning (a module's name, a path): escaped, so it is drawn as plain text.
-        st.warning(_plain(came_back), icon=":material/lock:")
+        st.warning(plain(came_back), icon=":material/lock:")
         st.caption(f"{fact('gil_reenabled_by_extension').statement} ({fact('gil_reenabled_by_extension').citation})")
     # Warnings, labels and errors come from the result, which may be an imported file: text, never Markdown.
     for warning in warnings_for(result):
-        st.warning(escape_markdown(warning), icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
     for note in unavailable_notes(result):
-        st.info(f"Not run: {escape_markdown(note)}", icon=":material/block:")
+        st.info(f"Not run: {plain(note)}", icon=":material/block:")
     if preset is not None and preset.expect:
         st.markdown("**What this run showed**")
         for finding in judge(preset, result):
             icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/help:"}[finding.met]
-            st.markdown(f"{icon} {escape_markdown(finding.sentence)}")
+            st.markdown(f"{icon} {plain(finding.sentence)}")
     st.markdown("**Verdicts** (the lesson's interpretation table)")
-    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in verdicts(result)))
+    st.markdown("\n".join(f"- {plain(line)}" for line in verdicts(result)))
     cores = bench_charts.usable_cores(result)
     speedups = bench_charts.speedup_frame(result)
     if not speedups.empty:
@@ -124,9 +118,9 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
         st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_speedup")
         st.caption(
             f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's limit, "
-            f"the most CPU work can gain here ({limit_text(result.host)}). Each black bar is the speedup's 95% "
+            f"the most CPU work can gain here ({plain(limit_text(result.host))}). Each black bar is the speedup's 95% "
             "interval: a band is given only when the whole interval lies in it. "
-            f"{stopped_text(result) or 'This run predates intervals: they were computed from its repeats.'} "
+            f"{plain(stopped_text(result)) or 'This run predates intervals: they were computed from its repeats.'} "
             "The same figures:"
         )
         st.dataframe(speedups, hide_index=True, key=f"{key}_speedup_table")
@@ -135,7 +129,7 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
         with st.expander("What ran where and when (one lane per worker, one bar per task)"):
             st.altair_chart(style_chart(bench_charts.timeline_chart(timeline)), key=f"{key}_timeline")
             lanes = timeline.groupby("executor", sort=False)["worker"].nunique()
-            st.caption("Lanes used: " + ", ".join(f"{name} {count}" for name, count in lanes.items()) + ".")
+            st.caption("Lanes used: " + ", ".join(f"{plain(name)} {count}" for name, count in lanes.items()) + ".")
     cpu = bench_charts.cpu_frame(result)
     if not cpu.empty:
         with st.expander("CPU per core over time (the whole host: other programs count too)"):
@@ -168,7 +162,7 @@ def draw_sweep(results: list[BenchResult], preset: Preset, key: str = "sweep") -
         style_chart(bench_charts.sweep_chart(frame, x_title, log_x=by == "size")), width="stretch", key=f"{key}_chart"
     )
     for sentence in sentences:
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {plain(sentence)}")
     st.dataframe(frame.rename(columns={"x": x_title.lower()}), hide_index=True, key=f"{key}_table")
 
 
@@ -187,7 +181,7 @@ def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:
         owner = owner_scheduler(os.environ)
     except InputError as error:
         st.error(
-            f"The server's setting is wrong, so a LocalCluster is used: {escape_markdown(str(error))}",
+            f"The server's setting is wrong, so a LocalCluster is used: {plain(str(error))}",
             icon=":material/error:",
         )
         owner = None
@@ -206,8 +200,8 @@ def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:
         try:
             check_address(typed)
         except InputError as error:
-            st.error(escape_markdown(str(error)), icon=":material/error:")  # the typed text is plain text
+            st.error(plain(str(error)), icon=":material/error:")  # the typed text is plain text
     elif owner:
-        st.caption(f"Blank: the server's {SCHEDULER_ENV}, {escape_markdown(owner)}.")
+        st.caption(f"Blank: the server's {SCHEDULER_ENV}, {plain(owner)}.")
     st.caption(warning)
     return typed or None

@@ -11,15 +11,19 @@ from engine.bench.calibrate import Calibration, calibrate, load_calibration
 from engine.bench.slot import RunPlan, SlotBusy
 from engine.errors import InputError
 from ui.bench_view import run_slot
+from ui.safe import code, plain
 
 CALIBRATION_TIMEOUT_S = 180.0
 
 
 def describe(calibration: Calibration) -> str:
-    """The measured figures, each with the estimate it feeds (app-written markdown)."""
-    overheads = ", ".join(f"{name} {seconds * 1e6:.0f} µs" for name, seconds in calibration.task_overhead_s.items())
+    """The measured figures, each with the estimate it feeds (app-written Markdown; the file's strings escaped)."""
+    overheads = ", ".join(
+        f"{plain(name)} {seconds * 1e6:.0f} µs" for name, seconds in calibration.task_overhead_s.items()
+    )
     lines = [
-        f"Measured {calibration.measured_at} under Python {calibration.python_version} (`{calibration.python}`):",
+        f"Measured {plain(calibration.measured_at)} under Python {plain(calibration.python_version)} "
+        f"({code(calibration.python)}):",
         f"- a bare interpreter, no imports: {calibration.bare_interpreter_rss_mb:.1f} MiB resident "
         "(the floor named beside every process worker's memory);",
         f"- the Lab's benchmark worker after its imports: {calibration.worker_rss_mb:.1f} MiB "
@@ -41,7 +45,7 @@ def calibration_panel(owner: str) -> None:
     try:
         calibration = load_calibration()
     except InputError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
         calibration = None
     title = (
         "This host's measured costs"
@@ -62,11 +66,11 @@ def calibration_panel(owner: str) -> None:
             try:
                 job = run_slot().start(owner, RunPlan("host calibration", ()), lambda job: calibrate())
             except SlotBusy as busy:
-                st.warning(str(busy), icon=":material/hourglass_top:")
+                st.warning(plain(busy), icon=":material/hourglass_top:")
                 return
             with st.spinner("Measuring this host..."):
                 job.done.wait(CALIBRATION_TIMEOUT_S)
             if job.error:
-                st.error(f"The calibration failed: {job.error}", icon=":material/error:")
+                st.error(f"The calibration failed: {plain(job.error)}", icon=":material/error:")
             else:
                 st.rerun()

@@ -2,7 +2,7 @@
 
 Frames are built from engine.bench.classroom's groups (the page shows each chart beside a table of the same
 figures); the visitor's owner key and the teacher check are one function each, so a shared helper can replace
-them. Text from uploads reaches the page only through DataFrames (drawn as text) or ui.plain_text.
+them. Text from uploads reaches the page only through DataFrames (drawn as text) or ui.safe.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The benchmark presets: lessons as data (engine/bench/data/presets.toml), validated on load.
 
 Owns loading and checking the file (errors name the file, the entry and the field), turning a preset into
-BenchSpecs, and judging a finished run against what the preset says it should show. No streamlit here.
+BenchSpecs, and judging a finished run against what the preset says it should show. Every preset must fit the
+public mode's limits, so a shared deployment (and the Predict quiz there) can run each one. No streamlit here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tomllib
 
 from engine.bench.probe import speedup_limit_of
 from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
+from engine.bench.runner import PUBLIC_LIMITS, validate_spec
 from engine.bench.sweeps import crossover, near_crossover, sweep_points, task_overhead
 from engine.bench.verdicts import band_text, executor_verdict, interval_text, verdict_withheld
 from engine.errors import InputError
@@ -330,6 +332,7 @@ def load_presets(path: Path = PRESETS_FILE, kernels: dict[str, tuple[int, int]] 
     presets: dict[str, Preset] = {}
     for index, raw in enumerate(raw_presets):
         preset = _parse_preset(path, index, raw, kernel_sizes)
+        _check_public(path, preset)
         if preset.id in presets:
             raise _fail(path, preset.id, "id", "appears twice", "each id once")
         presets[preset.id] = preset
@@ -337,6 +340,17 @@ def load_presets(path: Path = PRESETS_FILE, kernels: dict[str, tuple[int, int]] 
     if missing:
         raise InputError(path.name, f"lacks presets {missing}", ", ".join(PRESET_IDS))
     return presets
+
+
+def _check_public(path: Path, preset: Preset) -> None:
+    """InputError unless every run of `preset`, optional executors included, fits the public mode's limits."""
+    for spec in preset.specs(available=preset.optional_executors):
+        try:
+            validate_spec(spec, PUBLIC_LIMITS)
+        except InputError as error:
+            raise _fail(
+                path, preset.id, error.field, f"{error.problem} (over the public mode's limits)", error.accepted
+            ) from None
 
 
 @cache
