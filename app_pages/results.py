@@ -10,7 +10,7 @@ from engine.bench.presets import PRESET_IDS, get_preset
 from engine.errors import InputError
 from ui import bench_charts
 from ui.bench_view import draw_result, draw_sweep, result_store, run_label
-from ui.presentation import style_chart
+from ui.presentation import chart_size, style_chart
 
 st.session_state.setdefault("results_imported", {})
 store = result_store()
@@ -102,7 +102,8 @@ if delete.button("Delete chosen runs", key="results_delete", icon=":material/del
 if len(chosen) > 1:
     st.subheader("Side by side")
     compared = bench_charts.compare_frame([(labels[run_id], results[run_id]) for run_id in chosen])
-    st.altair_chart(style_chart(bench_charts.compare_chart(compared)), width="stretch", key="results_compare")
+    compare = bench_charts.compare_chart(compared, chart_size())
+    st.altair_chart(style_chart(compare), width="stretch", key="results_compare")
     st.caption("Each run's speedups against its own sequential baseline; the same figures:")
     st.dataframe(compared.pivot_table(index="executor", columns="run", values="speedup", sort=False))
 
