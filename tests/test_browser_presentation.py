@@ -2,10 +2,10 @@
 
 A server of its own starts on a data folder holding three kinds of saved run (an imported result, a run of seven
 executors, a worker sweep), so Results draws every chart the app has. On each page, with every expander open:
-each chart is drawn at least MIN_CHART_PX tall and no wider than its card, no two of the page's labels
-(buttons, links, headings) overlap, none is cut short with an ellipsis, and no two texts of one chart overlap
-(Vega draws these as SVG text below 2000 marks; test_presentation.py checks the same on the specs, which also
-covers charts drawn on canvas). Screenshots: test-artifacts/present-<page>-<width>x<height>.png.
+each chart is drawn at least MIN_CHART_PX tall (its plot MIN_PLOT_PX) and no wider than its card; no two of the
+page's labels (buttons, links, headings) overlap and none is cut short with an ellipsis; no two texts of one
+chart overlap (Vega draws these as SVG text below 2000 marks; test_presentation.py checks the same on the specs,
+which also covers charts drawn on canvas). Screenshots: test-artifacts/present-<page>-<width>x<height>.png.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ SAMPLE = Path(__file__).parent / "data" / "sample_result.json"
 SIZES = [(1280, 720), (1920, 1080)]
 PAGES = {"home": "", "quiz": "quiz", "recommend": "recommend", "benchmark": "benchmark", "results": "results"}
 PAGES["whats-new"] = "whats-new"
-MIN_CHART_PX = 150  # a whole chart (plot, axes, legend); the projector bug drew the CPU chart's plot at ~30 px
+MIN_CHART_PX = 150  # a whole chart: plot, axes, legend
+MIN_PLOT_PX = 100  # its plot alone (the projector bug drew the CPU chart's plot at ~30 px)
 SEVEN = {
     "sequential": 1.0,
     "threads": 0.95,
@@ -73,7 +74,11 @@ _CHARTS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]'
       return {text: t.textContent, x: b.x, y: b.y, w: b.width, h: b.height};
     })
     : [];
-  return {height: r.height, right: r.right, card_right: card.getBoundingClientRect().right, texts};
+  // The plot area: the background of Vega's root frame (SVG only; a canvas keeps it to itself).
+  const frame = drawn && drawn.tagName === 'svg'
+    ? drawn.querySelector('.role-frame.root > g > path.background') : null;
+  const plot = frame ? frame.getBoundingClientRect().height : null;
+  return {height: r.height, plot, right: r.right, card_right: card.getBoundingClientRect().right, texts};
 })"""
 
 
@@ -116,9 +121,12 @@ def _open_everything(page: Page) -> None:
         page.keyboard.press("Escape")
         wait_for_app(page)
         expect(page.get_by_role("heading", name="Side by side")).to_be_visible()
-    closed = page.locator("[data-testid=stExpander] details:not([open]) > summary")
-    for _ in range(closed.count()):
-        closed.first.click()
+    expanders = page.locator("[data-testid=stExpander] details")
+    for index in range(expanders.count()):
+        expander = expanders.nth(index)
+        if expander.get_attribute("open") is None:
+            expander.locator("> summary").click()
+            expect(expander).to_have_attribute("open", "")
     wait_for_app(page)
     charts = page.get_by_test_id("stVegaLiteChart")
     expect(charts.locator("svg.marks, canvas.marks")).to_have_count(charts.count(), timeout=30_000)
@@ -151,6 +159,8 @@ def test_every_page_in_presentation_mode_keeps_charts_tall_and_labels_whole(brow
                 charts_seen += 1
                 if chart["height"] < MIN_CHART_PX:
                     problems.append(f"{name}: chart {index} is {chart['height']:.0f} px tall")
+                if chart["plot"] is not None and chart["plot"] < MIN_PLOT_PX:
+                    problems.append(f"{name}: chart {index}'s plot is {chart['plot']:.0f} px tall")
                 if (overrun := chart["right"] - chart["card_right"]) > 1:
                     problems.append(f"{name}: chart {index} runs {overrun:.0f} px off its card")
                 for overlap in _overlaps(chart["texts"]):
