@@ -30,8 +30,9 @@ presentation.init_from_query()
 st.sidebar.toggle(
     "Presentation mode",
     key=presentation.STATE_KEY,
-    help="Larger text and charts for a projector. Bookmark with ?present=1.",
+    help="Larger text and charts for a projector. The address keeps it (?present=1): a reload stays in it.",
 )
+presentation.sync_query()
 presentation.apply_large_text()
 host_badge()
 

@@ -13,7 +13,7 @@ from engine.bench.store import HISTORY_PAGE, page_count
 from engine.errors import InputError
 from ui import bench_charts
 from ui.bench_view import draw_result, draw_sweep, result_store
-from ui.presentation import style_chart
+from ui.presentation import chart_size, style_chart
 from ui.safe import plain
 
 st.session_state.setdefault("results_imported", {})
@@ -141,7 +141,8 @@ labels = {run_id: f"#{run_id} {by_id[run_id].label}" for run_id in results}
 if len(results) > 1:
     st.subheader("Side by side")
     compared = bench_charts.compare_frame([(labels[run_id], results[run_id]) for run_id in results])
-    st.altair_chart(style_chart(bench_charts.compare_chart(compared)), width="stretch", key="results_compare")
+    compare = bench_charts.compare_chart(compared, chart_size())
+    st.altair_chart(style_chart(compare), width="stretch", key="results_compare")
     st.caption("Each run's speedups against its own sequential baseline; the same figures:")
     st.dataframe(compared.pivot_table(index="executor", columns="run", values="speedup", sort=False))
 

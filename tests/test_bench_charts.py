@@ -10,6 +10,7 @@ import pytest
 from engine.bench.sweeps import fit_amdahl, sweep_points
 from tests.bench_fakes import make_result
 from ui import bench_charts
+from ui.presentation import NORMAL
 
 
 def _datasets(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -67,8 +68,9 @@ def test_speedup_chart_has_band_rules_and_the_usable_core_line() -> None:
     (core_row,) = [row for row in _rows_with(spec, "label") if row["label"].startswith("usable cores")]
     assert core_row == {"speedup": 4.0, "label": "usable cores: 4"}
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][1] >= 4.0
-    # A layered chart cannot size itself by step (the rules have no y): its height grows with bars and legend.
-    assert spec["height"] == 110 + 45 * len(frame) + 20 * frame["band"].nunique()
+    # The plot is one row per executor tall; the legend and title are added around it (autosize fits the width).
+    assert spec["height"] == max(NORMAL.row_px * len(frame), NORMAL.plot_px // 2)
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
 
 
 def test_speedup_frame_carries_the_lessons_wording() -> None:
@@ -83,9 +85,13 @@ def test_timeline_has_one_lane_per_worker_and_one_bar_per_task_per_executor() ->
     assert len(frame) == 12
     assert frame.groupby("executor")["worker"].nunique().to_dict() == {"sequential": 1, "processes": 3}
     spec = bench_charts.timeline_chart(frame).to_dict()
-    assert spec["facet"]["row"]["field"] == "executor"
-    assert spec["spec"]["encoding"]["y"]["field"] == "worker"
-    assert (spec["spec"]["encoding"]["x"]["field"], spec["spec"]["encoding"]["x2"]["field"]) == ("start_s", "end_s")
+    # One view (a facet cannot fit its container): a lane per executor's worker, the run's executors in order.
+    lanes = ["sequential w0", "processes w0", "processes w1", "processes w2"]
+    assert spec["encoding"]["y"]["field"] == "lane"
+    assert spec["encoding"]["y"]["scale"]["domain"] == lanes
+    assert spec["transform"] == [{"calculate": "datum.executor + ' ' + datum.worker", "as": "lane"}]
+    assert (spec["encoding"]["x"]["field"], spec["encoding"]["x2"]["field"]) == ("start_s", "end_s")
+    assert spec["width"] == "container" and spec["height"] == max(NORMAL.row_px * len(lanes), NORMAL.plot_px // 2)
 
 
 def test_cpu_chart_draws_one_line_per_core_over_stretches_of_each_executor() -> None:

@@ -24,7 +24,7 @@ from engine.host import Interpreter, limit_text
 from engine.lesson.facts import fact
 from ui import bench_charts
 from ui.host_badge import interpreters
-from ui.presentation import style_chart
+from ui.presentation import chart_size, style_chart
 from ui.safe import plain
 
 
@@ -111,10 +111,11 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
             st.markdown(f"{icon} {plain(finding.sentence)}")
     st.markdown("**Verdicts** (the lesson's interpretation table)")
     st.markdown("\n".join(f"- {plain(line)}" for line in verdicts(result)))
+    size = chart_size()
     cores = bench_charts.usable_cores(result)
     speedups = bench_charts.speedup_frame(result)
     if not speedups.empty:
-        chart = bench_charts.speedup_chart(speedups, cores, bench_charts.limit_label(result))
+        chart = bench_charts.speedup_chart(speedups, cores, bench_charts.limit_label(result), size)
         st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_speedup")
         st.caption(
             f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's limit, "
@@ -127,20 +128,20 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
     timeline = bench_charts.timeline_frame(result)
     if not timeline.empty:
         with st.expander("What ran where and when (one lane per worker, one bar per task)"):
-            st.altair_chart(style_chart(bench_charts.timeline_chart(timeline)), key=f"{key}_timeline")
+            st.altair_chart(style_chart(bench_charts.timeline_chart(timeline, size)), key=f"{key}_timeline")
             lanes = timeline.groupby("executor", sort=False)["worker"].nunique()
             st.caption("Lanes used: " + ", ".join(f"{plain(name)} {count}" for name, count in lanes.items()) + ".")
     cpu = bench_charts.cpu_frame(result)
     if not cpu.empty:
         with st.expander("CPU per core over time (the whole host: other programs count too)"):
-            st.altair_chart(style_chart(bench_charts.cpu_chart(cpu)), width="stretch", key=f"{key}_cpu")
+            st.altair_chart(style_chart(bench_charts.cpu_chart(cpu, size)), width="stretch", key=f"{key}_cpu")
             busy = cpu.groupby(["executor", "core"], sort=False)["cpu_percent"].mean().round(0).unstack()
             st.caption("Mean CPU busy per core of the whole host (%) while each executor ran:")
             st.dataframe(busy, key=f"{key}_cpu_table")
     memory = bench_charts.memory_frame(result)
     if not memory.empty:
         with st.expander("Peak memory per executor"):
-            st.altair_chart(style_chart(bench_charts.memory_chart(memory)), width="stretch", key=f"{key}_memory")
+            st.altair_chart(style_chart(bench_charts.memory_chart(memory, size)), width="stretch", key=f"{key}_memory")
             st.dataframe(memory, hide_index=True, key=f"{key}_memory_table")
 
 
@@ -158,9 +159,8 @@ def draw_sweep(results: list[BenchResult], preset: Preset, key: str = "sweep") -
         sentences += sweep_sentences(preset, results)
     frame = bench_charts.sweep_frame(points, fit)
     x_title = "Task size" if by == "size" else "Workers"
-    st.altair_chart(
-        style_chart(bench_charts.sweep_chart(frame, x_title, log_x=by == "size")), width="stretch", key=f"{key}_chart"
-    )
+    chart = bench_charts.sweep_chart(frame, x_title, log_x=by == "size", size=chart_size())
+    st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_chart")
     for sentence in sentences:
         st.markdown(f"- {plain(sentence)}")
     st.dataframe(frame.rename(columns={"x": x_title.lower()}), hide_index=True, key=f"{key}_table")

@@ -29,7 +29,7 @@ from engine.lesson.quiz import (
 )
 from engine.lesson.scenarios import DIFFICULTIES, SOURCES, Scenario, all_tags
 from ui.bench_view import public_requested, result_store, run_slot
-from ui.presentation import style_chart
+from ui.presentation import FIT_WIDTH, ChartSize, chart_size, style_chart
 from ui.safe import plain
 
 VERDICT_BOX = {"correct": st.success, "partial": st.warning, "wrong": st.error}
@@ -51,19 +51,22 @@ def topic_table(scores: Sequence[TopicScore]) -> pd.DataFrame:
     )
 
 
-def topic_chart(table: pd.DataFrame) -> alt.TopLevelMixin:
-    """Horizontal bars of the score per topic (0-100%), weakest first, saying the same as the table."""
+def topic_chart(table: pd.DataFrame, size: ChartSize | None = None) -> alt.TopLevelMixin:
+    """Horizontal bars of the score per topic (0-100%), weakest first, saying the same as the table; one row of
+    `size.row_px` per topic (the current mode's size when none is given)."""
+    size = size or chart_size()
     chart = (
         alt.Chart(table, title="Score by topic")
         .mark_bar()
         .encode(
             x=alt.X("Score %:Q", scale=alt.Scale(domain=[0, 100]), title="Score (%)"),
-            y=alt.Y("Topic:N", sort=None, title=None),
+            y=alt.Y("Topic:N", sort=None, title=None, axis=alt.Axis(labelLimit=size.label_limit_px)),
             color=alt.Color("Score %:Q", scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen"), legend=None),
             tooltip=["Topic", "Questions", "Points", alt.Tooltip("Score %:Q", format=".0f")],
         )
+        .properties(height=size.rows_height(len(table)), width="container", autosize=FIT_WIDTH)
     )
-    return style_chart(chart)
+    return style_chart(chart, size)
 
 
 def draw_grade(session: QuizSession) -> None:
