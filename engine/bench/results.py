@@ -14,6 +14,14 @@ Result format versions (a file of an older version is migrated on load, in from_
       `stopped_by` ("target", "budget" or "max_repeats"; null in a migrated version-1 file), `disturbed`.
       Bands are assigned by the parent (assess), no longer by the worker. Migrating a version-1 file
       computes speedup_ci from times_s where there are enough repeats and assigns the bands afresh.
+  3 - runs across interpreters (issue 12). spec: `gil` ("default", "on" or "off": the worker's -X gil).
+      A comparison document (engine.bench.variants) has the same `schema` and `version` and `kind`
+      "comparison": `runs` (full results, one per (interpreter, GIL) variant, each with its own host,
+      baseline, executors, intervals and disturbance; its times are the rounds' concatenated in round order),
+      `variants` (one per run, in order: `python`, `version`, `build`, `gil` asked, `gil_enabled` measured,
+      `role`, `label`), `rounds`, `repeats_per_round`, `stopped_by`, `disturbed` (any run disturbed),
+      `warnings`, `created_at`, and `single_thread_cost` (derived, recomputed on load: the free-threaded
+      build's sequential median over the GIL build's of the same version, with its paired 95% interval).
 """
 
 from __future__ import annotations
@@ -26,8 +34,8 @@ from engine.bench.intervals import speedup, speedup_interval
 from engine.errors import InputError
 
 SCHEMA = "concurrency-lab/bench-result"
-VERSION = 2
-VERSIONS_READ: tuple[int, ...] = (1, 2)
+VERSION = 3
+VERSIONS_READ: tuple[int, ...] = (1, 2, 3)
 # The default minimum of timed repeats: the fewest that give an interval (intervals.MIN_INTERVAL_REPEATS).
 DEFAULT_REPEATS = 6
 STOPPED_BY: tuple[str, ...] = ("target", "budget", "max_repeats")
@@ -90,6 +98,7 @@ class BenchSpec:
     latency_ms: int | None = None  # hybrid's fetch latency; None: the kernel's default
     max_repeats: int | None = None  # the most repeats adaptive rounds may reach; None: `repeats`
     budget_s: float | None = None  # the whole run's time bound for adding rounds; None: no bound
+    gil: str = "default"  # "default", "on" or "off": the worker is started with -X gil=1 or 0
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

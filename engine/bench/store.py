@@ -2,6 +2,8 @@
 
 Owns saving, listing, loading, deleting, importing (size, schema, version and every field checked before
 anything is written) and exporting results as JSON and CSV. One connection per call, so any thread may use it.
+A comparison across interpreters (engine.bench.variants) is saved as one run of kind "comparison"; a file
+made before comparisons existed gets the `kind` column on open, its rows all "result".
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from engine.bench.results import BenchResult
+from engine.bench.variants import Comparison, parse_document
 from engine.errors import InputError
 from engine.paths import data_dir
 
@@ -35,9 +38,11 @@ CREATE TABLE IF NOT EXISTS runs (
     python_version TEXT NOT NULL,
     gil_enabled INTEGER,
     executable TEXT NOT NULL,
-    result_json TEXT NOT NULL
+    result_json TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'result'
 )
 """
+_ADD_KIND = "ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'result'"
 
 CSV_COLUMNS: tuple[str, ...] = (
     "run_id",
@@ -61,6 +66,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "noisy",
     "peak_rss_mb",
     "usable_cpus",
+    "variant",
 )
 
 
@@ -78,9 +84,12 @@ class RunRecord:
     python_version: str
     gil_enabled: bool | None
     executable: str
+    kind: str = "result"  # "result", or "comparison" (several interpreters in one run)
 
     @property
     def interpreter(self) -> str:
+        if self.kind == "comparison":
+            return self.python_version
         build = {True: "GIL", False: "GIL off", None: "GIL unknown"}[self.gil_enabled]
         return f"Python {self.python_version} ({build})"
 
@@ -90,15 +99,16 @@ def default_path() -> Path:
     return data_dir(ensure=True) / DB_NAME
 
 
-def parse_result_file(data: bytes) -> BenchResult:
-    """A result from an uploaded JSON file; InputError for a file too large, not JSON, or not a result."""
+def parse_result_file(data: bytes) -> BenchResult | Comparison:
+    """A result (or a comparison) from an uploaded JSON file; InputError for a file too large, not JSON, or
+    neither."""
     if len(data) > MAX_IMPORT_BYTES:
         raise InputError("file", f"is {len(data) / 2**20:.1f} MB", "a JSON result of at most 5 MB")
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError("file", f"is not JSON ({error})", "a JSON result exported by Concurrency Lab") from error
-    return BenchResult.from_dict(document)
+    return parse_document(document)
 
 
 class ResultStore:
@@ -109,6 +119,10 @@ class ResultStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
             connection.execute(_SCHEMA)
+            columns = {row["name"] for row in connection.execute("PRAGMA table_info(runs)")}
+            if "kind" not in columns:
+                connection.execute(_ADD_KIND)
+                connection.commit()
 
     def _connect(self) -> closing[sqlite3.Connection]:
         # A short timeout rides over another thread's write (the run thread saves while a page reads).
@@ -147,27 +161,53 @@ class ResultStore:
             )
             return int(cursor.lastrowid)
 
+    def save_comparison(self, comparison: Comparison, *, preset: str | None = None, source: str = "run") -> int:
+        """Store a comparison across interpreters as one run; returns its run id."""
+        row = (
+            datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            comparison.created_at,
+            source,
+            preset,
+            None,
+            comparison.spec.kernel,
+            " vs ".join(variant.label for variant in comparison.variants),
+            None,
+            " ".join(dict.fromkeys(variant.python for variant in comparison.variants)),
+            json.dumps(comparison.to_dict()),
+            "comparison",
+        )
+        with self._connect() as connection, connection:
+            cursor = connection.execute(
+                "INSERT INTO runs (saved_at, created_at, source, preset, sweep_group, kernel, python_version,"
+                " gil_enabled, executable, result_json, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return int(cursor.lastrowid)
+
     def import_file(self, data: bytes) -> int:
-        """Check an uploaded JSON result in full, then save it; nothing is written if any check fails."""
-        result = parse_result_file(data)
-        return self.save(result, source="import")
+        """Check an uploaded JSON result (or comparison) in full, then save it; nothing is written if any check
+        fails."""
+        found = parse_result_file(data)
+        if isinstance(found, Comparison):
+            return self.save_comparison(found, source="import")
+        return self.save(found, source="import")
 
     def runs(self) -> list[RunRecord]:
         """Every saved run, newest first."""
         with self._connect() as connection:
             rows = connection.execute(
                 "SELECT id, saved_at, created_at, source, preset, sweep_group, kernel, python_version, gil_enabled,"
-                " executable FROM runs ORDER BY id DESC"
+                " executable, kind FROM runs ORDER BY id DESC"
             ).fetchall()
         return [_record(row) for row in rows]
 
-    def load(self, run_id: int) -> BenchResult:
-        """The full result of one saved run; InputError if there is no such run."""
+    def load(self, run_id: int) -> BenchResult | Comparison:
+        """The full result (or comparison) of one saved run; InputError if there is no such run."""
         with self._connect() as connection:
             row = connection.execute("SELECT result_json FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise InputError("run", f"no saved run has id {run_id}", "the id of a run in the history")
-        return BenchResult.from_dict(json.loads(row["result_json"]))
+        return parse_document(json.loads(row["result_json"]))
 
     def load_group(self, sweep_group: str) -> list[BenchResult]:
         """The results of one sweep, in the order they ran."""
@@ -194,7 +234,12 @@ class ResultStore:
         writer.writeheader()
         presets = {record.id: record.preset for record in self.runs()}
         for run_id in run_ids:
-            writer.writerows(_csv_rows(run_id, presets.get(run_id), self.load(run_id)))
+            loaded = self.load(run_id)
+            if isinstance(loaded, Comparison):
+                for variant, result in zip(loaded.variants, loaded.runs, strict=True):
+                    writer.writerows(_csv_rows(run_id, presets.get(run_id), result, variant.label))
+            else:
+                writer.writerows(_csv_rows(run_id, presets.get(run_id), loaded))
         return buffer.getvalue()
 
 
@@ -211,10 +256,11 @@ def _record(row: sqlite3.Row) -> RunRecord:
         python_version=row["python_version"],
         gil_enabled=None if gil is None else bool(gil),
         executable=row["executable"],
+        kind=row["kind"],
     )
 
 
-def _csv_rows(run_id: int, preset: str | None, result: BenchResult) -> Iterator[dict[str, object]]:
+def _csv_rows(run_id: int, preset: str | None, result: BenchResult, variant: str = "") -> Iterator[dict[str, object]]:
     for executor in result.executors:
         yield {
             "run_id": run_id,
@@ -238,4 +284,5 @@ def _csv_rows(run_id: int, preset: str | None, result: BenchResult) -> Iterator[
             "noisy": executor.noisy,
             "peak_rss_mb": executor.peak_rss_mb,
             "usable_cpus": result.host.get("usable_cpus", ""),
+            "variant": variant,
         }
