@@ -73,6 +73,30 @@ def parse_variant(text: str) -> Variant:
     return Variant(path.strip(), gil)
 
 
+def check_variants(variants: Sequence[Variant], probe: Callable[[str, str], Any] | None = None) -> tuple[Variant, ...]:
+    """`variants` if each interpreter runs and can take its GIL setting (decided from its probe, never from the
+    flag being accepted); InputError naming --variant otherwise."""
+    if probe is None:
+        from engine.host import probe_interpreter as probe
+    for variant in variants:
+        found = probe(variant.python, "variant")
+        if not found.ok or not found.supported:
+            reason = found.reason or f"Python {found.version}"
+            raise InputError("variant", f"{variant.python!r} cannot run the worker ({reason})", "a Python 3.10+")
+        minor = tuple(int(part) for part in found.version.split(".")[:2])
+        if variant.gil != "default" and minor < (3, 13):
+            raise InputError(
+                "variant", f"{variant.text()!r}: Python {found.version} has no -X gil", "gil=on|off on 3.13+"
+            )
+        if variant.gil == "off" and not found.free_threaded_build:
+            raise InputError(
+                "variant",
+                f"{variant.text()!r}: a GIL build cannot turn its GIL off",
+                "gil=off on a free-threaded build",
+            )
+    return tuple(variants)
+
+
 @dataclass(frozen=True)
 class VariantInfo:
     """What differs between the runs of a comparison: the interpreter, its build, the GIL asked and measured."""
@@ -344,6 +368,17 @@ def _merge_all(
     stopped_by: str | None,
 ) -> Comparison:
     runs = tuple(merge_rounds(per_variant, stopped_by) for per_variant in rounds)
+    # Only the very first worker looked at the host's load beforehand: that look stands for every variant.
+    looked = runs[0].disturbance
+    if looked is not None:
+        runs = tuple(
+            run
+            if run.disturbance is None
+            else dataclasses.replace(
+                run, disturbance=dataclasses.replace(run.disturbance, load_before=looked.load_before)
+            )
+            for run in runs
+        )
     infos = tuple(info_of(variant, per_variant[0]) for variant, per_variant in zip(variants, rounds, strict=True))
     warnings = tuple(
         dict.fromkeys(
@@ -387,13 +422,23 @@ def merge_rounds(results: Sequence[BenchResult], stopped_by: str | None = None) 
         spec=spec,
         host=host,
         executors=executors,
-        warnings=tuple(dict.fromkeys(w for result in results for w in result.warnings)),
+        warnings=_merge_warnings(results, executors),
         samples=tuple(samples),
         stopped_by=stopped_by,
         disturbed=disturbed,
         disturbance=found,
     )
     return assess(merged)
+
+
+def _merge_warnings(results: Sequence[BenchResult], executors: Sequence[ExecutorResult]) -> tuple[str, ...]:
+    """The rounds' warnings once each, their noise warnings replaced by those of the merged times."""
+    kept = [w for result in results for w in result.warnings if _NOISY not in w]
+    noisy = [f"{e.name}{_NOISY} {e.spread:.0%} around the median" for e in executors if e.noisy and e.spread]
+    return tuple(dict.fromkeys([*kept, *noisy]))
+
+
+_NOISY = ": noisy, repeats spread"  # the worker's wording (engine.bench.worker.run_bench)
 
 
 def _merge_executor(entries: list[ExecutorResult]) -> ExecutorResult:
