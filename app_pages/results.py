@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from engine.bench.presets import PRESET_IDS, get_preset
+from engine.bench.variants import Comparison
 from engine.errors import InputError
 from ui import bench_charts
-from ui.bench_view import draw_result, draw_sweep, result_store, run_label
+from ui.bench_view import draw_comparison, draw_result, draw_sweep, result_store, run_label
 from ui.presentation import style_chart
 
 st.session_state.setdefault("results_imported", {})
@@ -52,6 +53,7 @@ history = pd.DataFrame(
             "executable": record.executable,
             "source": record.source,
             "sweep": "yes" if record.sweep_group else "",
+            "comparison": "yes" if record.kind == "comparison" else "",
         }
         for record in records
     ]
@@ -112,6 +114,9 @@ for run_id in chosen:
     preset = get_preset(record.preset) if record.preset in PRESET_IDS else None
     with st.container(border=True):
         st.subheader(labels[run_id])
+        if isinstance(result, Comparison):
+            draw_comparison(result, preset, key=f"results_{run_id}")
+            continue
         host = result.host
         st.caption(
             f"{host.get('implementation', 'Python')} {host.get('python_version', '?')} at {record.executable} · "

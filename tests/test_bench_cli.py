@@ -53,7 +53,9 @@ def test_json_output_has_the_design_keys(capsys: pytest.CaptureFixture[str]) -> 
     assert result["version"] == 2 and result["stopped_by"] == "budget"
     # Whether this busy host disturbed the run is measured, not assumed; the figures behind it are reported.
     assert isinstance(result["disturbed"], bool)
-    assert {"other_cores_mean", "other_cores_peak", "throttled_s", "load_before", "source"} <= set(result["disturbance"])
+    assert {"other_cores_mean", "other_cores_peak", "throttled_s", "load_before", "source"} <= set(
+        result["disturbance"]
+    )
 
 
 def test_json_gives_every_speedup_an_interval_that_holds_it(capsys: pytest.CaptureFixture[str]) -> None:

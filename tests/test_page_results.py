@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.bench.store import ResultStore
-from tests.bench_fakes import make_result
+from tests.bench_fakes import make_comparison, make_result
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "app_pages" / "results.py")
@@ -52,7 +52,9 @@ def test_a_bad_file_gets_one_clear_message_and_nothing_is_saved(store: ResultSto
     document["version"] = 99
     at = AppTest.from_file(PAGE, default_timeout=30).run()
     at = _upload(at, "future.json", json.dumps(document).encode())
-    assert [error.value for error in at.error] == ["future.json was not imported: version: is 99; accepted: 1 or 2"]
+    assert [error.value for error in at.error] == [
+        "future.json was not imported: version: is 99; accepted: 1 or 2 or 3"
+    ]
     assert [record.id for record in store.runs()] == [kept]
     at = _upload(at, "not-json.json", b"{half a document")
     assert at.error[0].value.startswith("not-json.json was not imported: file: is not JSON")
@@ -98,3 +100,19 @@ def test_a_run_from_a_sweep_draws_its_whole_sweep(store: ResultStore) -> None:
     assert "**The sweep this run belongs to** (Scaling with workers)" in [markdown.value for markdown in at.markdown]
     assert "Speedup along the sweep" in at.get("vega_lite_chart")[0].proto.spec
     assert any("parallel fraction 100%" in markdown.value for markdown in at.markdown)
+
+
+def test_a_saved_comparison_is_drawn_as_one_comparison(store: ResultStore) -> None:
+    run_id = store.save_comparison(make_comparison(), preset="free_threading")
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception
+    assert at.multiselect(key="results_chosen").value == [run_id]
+    specs = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    side_by_side = next(spec for spec in specs if "under each interpreter and GIL" in spec)
+    assert '"field": "variant"' in side_by_side and "errorbar" in side_by_side
+    text = " ".join(str(element.value) for element in at.markdown)
+    assert "The single-thread cost of free-threading" in text and "about 5-10%" in text
+    assert [tab.label for tab in at.tabs] == [
+        "Python 3.14.7 free-threaded, GIL off",
+        "Python 3.14.7 GIL build",
+    ]

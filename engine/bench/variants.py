@@ -49,6 +49,8 @@ MAX_ROUNDS = 15
 COST_FACTS: dict[str, str] = {"3.14": "ft_cost_314", "3.13": "ft_cost_313"}
 
 RunOne = Callable[..., BenchResult]
+_VERSION = re.compile(r"\d+\.\d+(\.\d+)?[0-9A-Za-z+.]*")
+_ROLE = re.compile(r"[a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,11 @@ class VariantInfo:
             raise InputError("variants.build", f"is {data['build']!r}/{data['gil']!r}", "free-threaded or GIL")
         if data.get("gil_enabled") is not None and not isinstance(data["gil_enabled"], bool):
             raise InputError("variants.gil_enabled", f"is {data['gil_enabled']!r}", "true, false or null")
-        return cls(**data)
+        if not _VERSION.fullmatch(data["version"]) or not _ROLE.fullmatch(str(data.get("role", ""))):
+            raise InputError("variants.version", f"is {data['version']!r}", "a version such as 3.14.7, and a role id")
+        # The label is made here, never taken from the file: it is drawn as the app's own text.
+        fields = {**data, "label": variant_label(data["build"], data["version"], data["gil"], data.get("gil_enabled"))}
+        return cls(**fields)
 
 
 def variant_label(build: str, version: str, gil: str, gil_enabled: bool | None) -> str:
