@@ -8,13 +8,22 @@ import uuid
 
 import streamlit as st
 
-from engine.bench.presets import PRESET_IDS, get_preset, presets
+from engine.bench.presets import PRESET_IDS, get_preset, presets, resolve_variants
 from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
 from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
+from engine.bench.variants import Comparison, comparison_work
 from engine.errors import InputError
 from kernels import REGISTRY
-from ui.bench_view import bench_interpreters, draw_result, draw_sweep, public_requested, result_store, run_slot
+from ui.bench_view import (
+    bench_interpreters,
+    draw_comparison,
+    draw_result,
+    draw_sweep,
+    public_requested,
+    result_store,
+    run_slot,
+)
 
 CUSTOM = "custom"
 
@@ -86,6 +95,7 @@ else:
     st.caption("No free-threaded build was found on this host, so free-threaded figures were not measured here.")
 
 preset = None if choice == CUSTOM else get_preset(choice)
+resolved = None
 if preset is not None:
     st.subheader(preset.title)
     st.markdown(f"**What it should show.** {preset.should_show}")
@@ -99,6 +109,16 @@ if preset is not None:
     chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
     available = {"interpreters"} if chosen is not None and chosen.interpreter_pool else set()
     plan = RunPlan(preset.title, preset.specs(available), python_path, preset.id)
+    resolved = resolve_variants(preset, usable, python_path) if preset.variants else None
+    if resolved is not None and resolved.how_to:
+        st.info(resolved.how_to, icon=":material/download:")
+        plan = None
+    elif resolved is not None:
+        st.markdown(
+            "\n".join(f"- `{v.text()}`: {shows}" for v, shows in zip(resolved.variants, resolved.shows, strict=True))
+        )
+        for note in resolved.skipped:
+            st.caption(f"Not run: {note}.")
 else:
     st.subheader("Custom run")
     left, right = st.columns(2)
@@ -154,12 +174,14 @@ else:
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 
 run_notice = st.container()
-if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
+if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:", disabled=plan is None):
     try:
         checked = checked_plan(plan, limits)
-        started = slot.start(
-            st.session_state["bench_owner"], checked, plan_work(result_store(), limits, limits.max_run_s)
-        )
+        work = plan_work(result_store(), limits, limits.max_run_s)
+        if resolved is not None and len(resolved.variants) > 1:
+            budget = min(preset.budget_s or limits.max_run_s, limits.max_run_s)
+            work = comparison_work(result_store(), resolved.variants, budget, limits.max_run_s, preset.id)
+        started = slot.start(st.session_state["bench_owner"], checked, work)
         st.session_state["bench_job"] = started
         st.query_params["run"] = started.holder.run_id
     except InputError as error:
@@ -225,5 +247,7 @@ if job is not None and job.done.is_set():
             for index, (tab, result) in enumerate(zip(tabs, job.results, strict=True)):
                 with tab:
                     draw_result(result, None, key=f"bench_sweep_{index}")
+        elif isinstance(saved := result_store().load(job.run_ids[0]), Comparison):
+            draw_comparison(saved, shown, key="bench_comparison")
         else:
             draw_result(job.results[0], shown, key="bench_result")
