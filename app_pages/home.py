@@ -3,9 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from engine.bench.store import measured_here
 from engine.host import capabilities
 from engine.lesson import framework
 from ui import nav
+from ui.bench_view import result_store
 from ui.host_badge import host
 from ui.presentation import presenting
 
@@ -121,3 +123,5 @@ for capability in capabilities(info):
         st.success(f"**{capability.topic}**: {capability.text}", icon=":material/check_circle:")
     else:
         st.warning(f"**{capability.topic}**: {capability.text}", icon=":material/info:")
+if (measured := measured_here(result_store().runs())) is not None:
+    st.success(measured, icon=":material/speed:")

@@ -94,6 +94,30 @@ class RunRecord:
         return f"Python {self.python_version} ({build})"
 
 
+def ran_free_threaded(record: RunRecord) -> bool:
+    """Whether a saved run measured a free-threaded build with the GIL off (alone, or in a comparison)."""
+    if record.kind == "comparison":
+        return FREE_THREADED_GIL_OFF in record.python_version
+    return record.gil_enabled is False
+
+
+# How a comparison's row names a free-threaded variant with the GIL off (engine.bench.variants.variant_label).
+FREE_THREADED_GIL_OFF = "free-threaded, GIL off"
+
+
+def measured_here(records: Sequence[RunRecord]) -> str | None:
+    """The line Home and What's new show once free-threaded figures were measured on this host, else None."""
+    found = [record for record in records if ran_free_threaded(record) and record.source == "run"]
+    if not found:
+        return None
+    latest = max(found, key=lambda record: record.id)
+    runs = f"{len(found)} saved run{'s' if len(found) != 1 else ''}"
+    return (
+        f"Free-threaded figures were measured on this host: {runs} with the GIL off, the latest #{latest.id} "
+        f"on {latest.created_at[:10]} (see Results)."
+    )
+
+
 def default_path() -> Path:
     """The database file in the app's data folder (LAB_DATA_DIR or ~/.concurrency-lab)."""
     return data_dir(ensure=True) / DB_NAME
