@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from engine.bench.intervals import CONFIDENCE
 from engine.bench.presets import Preset, judge, judge_comparison, unavailable_notes, verdicts, warnings_for
 from engine.bench.results import BenchResult
 from engine.bench.slot import RunSlot, public_mode
@@ -184,7 +185,8 @@ def draw_comparison(comparison: Comparison, preset: Preset | None = None, key: s
     cores = bench_charts.usable_cores(comparison.runs[0])
     st.altair_chart(style_chart(bench_charts.variants_chart(frame, cores)), width="stretch", key=f"{key}_variants")
     st.caption(
-        "Each bar is a speedup against that interpreter's own sequential baseline, its black bar the 95% interval; "
+        "Each bar is a speedup against that interpreter's own sequential baseline, its black bar the "
+        f"{CONFIDENCE:.0%} interval; "
         "dashed rules at 1.0x, 1.2x and 2.0x, the blue line this host's limit "
         f"({limit_text(comparison.runs[0].host)}). The same figures:"
     )

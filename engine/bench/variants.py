@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.bench import disturbance
-from engine.bench.intervals import MIN_INTERVAL_REPEATS, narrow_enough, speedup_interval
+from engine.bench.intervals import CONFIDENCE, MIN_INTERVAL_REPEATS, narrow_enough, speedup_interval
 from engine.bench.measure import summarize
 from engine.bench.results import (
     SCHEMA,
@@ -570,7 +570,7 @@ def _cost_sentence(
 ) -> str:
     measured = f"Single-threaded, the free-threaded build took {ratio:.2f}x the GIL build's time ({_percent(ratio)}"
     if interval is not None:
-        measured += f"; 95% interval {_percent(interval[0])} to {_percent(interval[1])}"
+        measured += f"; {CONFIDENCE:.0%} interval {_percent(interval[0])} to {_percent(interval[1])}"
     measured += ", sequential medians paired by round)."
     quoted = (
         f" Documented for {version}: {documented} slower ({source})."
