@@ -11,8 +11,8 @@ import streamlit as st
 from engine.bench.presets import PRESET_IDS, get_preset, presets, resolve_variants
 from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
-from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work
-from engine.bench.variants import Comparison, comparison_work
+from engine.bench.slot import RunPlan, SlotBusy, checked_plan, comparison_work, limits_for, plan_work
+from engine.bench.variants import Comparison
 from engine.errors import InputError
 from kernels import REGISTRY
 from ui.bench_view import (

@@ -289,3 +289,19 @@ def test_a_real_comparison_of_two_variants_in_one_result(tmp_path: Path) -> None
     store = ResultStore(tmp_path / "results.sqlite3")
     run_id = store.save_comparison(comparison)
     assert store.load(run_id).to_dict() == comparison.to_dict()
+
+
+def test_the_pages_run_saves_one_comparison(tmp_path: Path) -> None:
+    import sys
+
+    from engine.bench.slot import RunPlan, RunSlot, comparison_work
+
+    store = ResultStore(tmp_path / "results.sqlite3")
+    spec = BenchSpec("primes", ("sequential", "threads"), tasks=2, size=300, repeats=2, warmups=0)
+    plan = RunPlan("two variants", (spec,), sys.executable, "free_threading")
+    variants = [Variant(sys.executable, role="ft_gil_off"), Variant(sys.executable, role="gil_build")]
+    job = RunSlot().start("owner", plan, comparison_work(store, variants, 0.0, 60.0, "free_threading"))
+    assert job.done.wait(60) and job.error is None
+    (record,) = store.runs()
+    assert (record.kind, record.preset, job.run_ids, len(job.results)) == ("comparison", "free_threading", [1], 2)
+    assert job.fraction == 1.0

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.bench import disturbance
 from engine.bench.intervals import CONFIDENCE, MIN_INTERVAL_REPEATS, narrow_enough, speedup_interval
@@ -39,10 +39,6 @@ from engine.bench.results import (
 )
 from engine.bench.runner import Progress, run_benchmark
 from engine.errors import InputError
-
-if TYPE_CHECKING:  # the store and the slot import this module: their types only, for the page's run
-    from engine.bench.slot import Job
-    from engine.bench.store import ResultStore
 
 KIND = "comparison"
 GIL_CHOICES: tuple[str, ...] = ("default", "on", "off")
@@ -586,32 +582,3 @@ def _cost_sentence(
             "so this run cannot resolve the single-thread cost; more rounds on a quieter host can."
         )
     return f"{measured}{quoted}"
-
-
-# --- the page's background run --------------------------------------------------------------------------
-
-
-def comparison_work(
-    store: ResultStore, variants: Sequence[Variant], budget_s: float | None, timeout_s: float, preset: str | None
-) -> Callable[[Job], None]:
-    """The work of a plan across interpreters (engine.bench.slot runs it in its thread): one comparison of the
-    plan's spec, saved as one run; the job's results are its runs, its one run id the comparison's."""
-
-    def work(job: Job) -> None:
-        def on_progress(progress: Progress) -> None:
-            job.fraction = max(job.fraction, progress.fraction)
-            job.status = progress.executor
-
-        comparison = run_variants(
-            job.plan.specs[0],
-            variants,
-            budget_s=budget_s,
-            on_progress=on_progress,
-            cancel=job.cancel,
-            timeout_s=timeout_s,
-        )
-        job.results.extend(comparison.runs)
-        job.run_ids.append(store.save_comparison(comparison, preset=preset))
-        job.fraction = 1.0
-
-    return work
