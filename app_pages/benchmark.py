@@ -180,7 +180,9 @@ if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:
         work = plan_work(result_store(), limits, limits.max_run_s)
         if resolved is not None and len(resolved.variants) > 1:
             budget = min(preset.budget_s or limits.max_run_s, limits.max_run_s)
-            work = comparison_work(result_store(), resolved.variants, budget, limits.max_run_s, preset.id)
+            work = comparison_work(
+                result_store(), resolved.variants, budget, limits.max_run_s, preset.id, preset.round_repeats
+            )
         started = slot.start(st.session_state["bench_owner"], checked, work)
         st.session_state["bench_job"] = started
         st.query_params["run"] = started.holder.run_id

@@ -17,7 +17,7 @@ import tomllib
 
 from engine.bench.probe import speedup_limit_of
 from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
-from engine.bench.variants import GIL_CHOICES, Comparison, Variant
+from engine.bench.variants import GIL_CHOICES, REPEATS_PER_ROUND, Comparison, Variant
 from engine.bench.verdicts import band_text, executor_verdict, interval_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import Interpreter
@@ -105,6 +105,7 @@ class Preset:
     optional_executors: tuple[str, ...] = ()
     budget_s: float | None = None  # each run's time bound for adding repeats (a sweep: per run; variants: all)
     variants: tuple[PresetVariant, ...] = ()
+    round_repeats: int = REPEATS_PER_ROUND  # across interpreters: each worker's repeats per round
 
     def spec(self, size: int | None = None, workers: int | None = None, available: Collection[str] = ()) -> BenchSpec:
         """One run of this preset (a sweep point overrides size or workers); `available` adds optional executors."""
@@ -160,6 +161,7 @@ _OPTIONAL: dict[str, type] = {
     "optional_executors": list,
     "budget_s": float,
     "variant": list,
+    "round_repeats": int,
 }
 _VARIANT_FIELDS: dict[str, tuple[type, ...]] = {
     "id": (str,),
@@ -311,6 +313,8 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
     variant_ids = [variant.id for variant in variants]
     if len(set(variant_ids)) < len(variant_ids):
         raise _fail(path, entry, "variant", f"has ids {variant_ids}", "each variant id once")
+    if raw.get("round_repeats", 1) < 1 or ("round_repeats" in raw and not variants):
+        raise _fail(path, entry, "round_repeats", f"is {raw['round_repeats']}", "1 or more, with [[preset.variant]]")
     if variants and sweep != "none":
         raise _fail(path, entry, "variant", "is set with a sweep", "variants or a sweep, not both")
     for number, expectation in enumerate(expect):
@@ -333,6 +337,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         optional_executors=optional,
         budget_s=float(raw["budget_s"]) if "budget_s" in raw else None,
         variants=variants,
+        round_repeats=raw.get("round_repeats", REPEATS_PER_ROUND),
     )
 
 

@@ -23,7 +23,7 @@ from engine.bench.runner import (
     validate_spec,
 )
 from engine.bench.store import ResultStore
-from engine.bench.variants import Variant, run_variants
+from engine.bench.variants import REPEATS_PER_ROUND, Variant, run_variants
 from engine.errors import InputError
 
 PUBLIC_ENV = "LAB_PUBLIC"
@@ -185,7 +185,12 @@ def plan_work(store: ResultStore, limits: Limits, timeout_s: float) -> Callable[
 
 
 def comparison_work(
-    store: ResultStore, variants: Sequence[Variant], budget_s: float | None, timeout_s: float, preset: str | None
+    store: ResultStore,
+    variants: Sequence[Variant],
+    budget_s: float | None,
+    timeout_s: float,
+    preset: str | None,
+    repeats_per_round: int = REPEATS_PER_ROUND,
 ) -> Callable[[Job], None]:
     """The work of a plan across interpreters (engine.bench.variants): one comparison of the plan's spec, saved
     as one run; the job's results are its runs, its one run id the comparison's."""
@@ -199,6 +204,7 @@ def comparison_work(
             job.plan.specs[0],
             variants,
             budget_s=budget_s,
+            repeats_per_round=repeats_per_round,
             on_progress=on_progress,
             cancel=job.cancel,
             timeout_s=timeout_s,
