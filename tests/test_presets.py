@@ -25,7 +25,7 @@ from kernels import REGISTRY
 from tests.bench_fakes import make_result
 
 
-def test_shipped_presets_are_the_six_lessons_with_valid_kernels() -> None:
+def test_shipped_presets_are_the_lessons_with_valid_kernels() -> None:
     loaded = presets()
     assert tuple(loaded) == PRESET_IDS
     for preset in loaded.values():
@@ -35,6 +35,17 @@ def test_shipped_presets_are_the_six_lessons_with_valid_kernels() -> None:
     assert loaded["gil_cpu"].title == "The GIL and CPU work"
     assert loaded["overhead_size"].sweep == "size" and len(loaded["overhead_size"].specs()) >= 3
     assert [spec.workers for spec in loaded["scaling_workers"].specs()] == list(loaded["scaling_workers"].sweep_values)
+    free_threading = loaded["free_threading"]
+    assert [(v.build, v.gil, v.optional) for v in free_threading.variants] == [
+        ("free-threaded", "off", False),
+        ("free-threaded", "on", False),
+        ("gil", "default", True),
+    ]
+    assert [(e.variant, e.min, e.max) for e in free_threading.expect] == [
+        ("ft_gil_off", 1.7, None),
+        ("ft_gil_on", None, 1.2),
+    ]
+    assert [v.build for v in loaded["hybrid"].variants] == ["chosen", "free-threaded"]
 
 
 def test_interpreters_join_the_gil_preset_only_where_the_interpreter_has_them() -> None:
@@ -81,6 +92,14 @@ def _edited(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ("min = 1.5", "minimum = 1.5", "presets.toml [gil_cpu] expect[0]", "executor"),
         ('id = "io_wait"', 'id = "gil_cpu"', "presets.toml [gil_cpu] id", "each id once"),
+        ('build = "gil"', 'build = "nogil"', "presets.toml [free_threading] variant[2].build", "free-threaded"),
+        ('gil = "on"', 'gil = "maybe"', "presets.toml [free_threading] variant[1].gil", "default"),
+        (
+            'variant = "ft_gil_on"',
+            'variant = "ft_gil_sideways"',
+            "presets.toml [free_threading] expect[1].variant",
+            "ft_gil_off",
+        ),
     ],
 )
 def test_bad_entry_error_names_file_entry_and_field(tmp_path: Path, old: str, new: str, field: str, accepted: str):
