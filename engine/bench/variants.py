@@ -150,7 +150,9 @@ def info_of(variant: Variant, result: BenchResult) -> VariantInfo:
     host = result.host
     build = "free-threaded" if host.get("free_threaded_build") else "GIL"
     version = str(host.get("python_version", "?"))
-    measured = host.get("gil_at_start", host.get("gil_enabled"))
+    # The worker's own reading as the run began (ft-gil's result field), else the probe's at its start.
+    measured = getattr(result, "gil_at_start", None)
+    measured = host.get("gil_enabled") if measured is None else measured
     gil_enabled = None if measured is None else bool(measured)
     return VariantInfo(
         python=variant.python,
@@ -418,8 +420,15 @@ def merge_rounds(results: Sequence[BenchResult], stopped_by: str | None = None) 
         samples += [dataclasses.replace(sample, t_s=sample.t_s + offset) for sample in result.samples]
         offset += max((sample.t_s for sample in result.samples), default=0.0)
     host = dict(first.host)
-    if "gil_at_end" in last.host:
-        host["gil_at_end"] = last.host["gil_at_end"]
+    # The GIL as the last round ended, and the first time it came back on in any round (ft-gil's fields).
+    names = {field.name for field in dataclasses.fields(BenchResult)}
+    gil_fields: dict[str, Any] = {}
+    if "gil_at_end" in names:
+        gil_fields["gil_at_end"] = getattr(last, "gil_at_end", None)
+    if "gil_reenabled" in names:
+        gil_fields["gil_reenabled"] = next(
+            (r.gil_reenabled for r in results if getattr(r, "gil_reenabled", None)), None
+        )
     found = _merge_disturbance([result.disturbance for result in results if result.disturbance is not None])
     disturbed = any(result.disturbed for result in results) if found is None else _is_disturbed(found)
     spec = dataclasses.replace(first.spec, repeats=sum(result.spec.repeats for result in results))
@@ -433,6 +442,7 @@ def merge_rounds(results: Sequence[BenchResult], stopped_by: str | None = None) 
         stopped_by=stopped_by,
         disturbed=disturbed,
         disturbance=found,
+        **gil_fields,
     )
     return assess(merged)
 
