@@ -4,26 +4,39 @@ Other pages link here with ?preset=id in the address. The run happens in a
 background thread that holds the server's one-run slot; a fragment polls it for the progress bar and cancel.
 """
 
+import os
 import uuid
 
 import streamlit as st
 
 from engine.bench.presets import PRESET_IDS, get_preset, presets, resolve_variants
-from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchSpec
+from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, GIL_SETTINGS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
-from engine.bench.slot import RunPlan, SlotBusy, checked_plan, comparison_work, limits_for, plan_work
+from engine.bench.slot import (
+    RunPlan,
+    SlotBusy,
+    checked_plan,
+    comparison_work,
+    limits_for,
+    plan_work,
+    scheduler_for,
+    with_scheduler,
+)
 from engine.bench.variants import Comparison
 from engine.errors import InputError
 from kernels import REGISTRY
 from ui.bench_view import (
     bench_interpreters,
+    dask_scheduler_setting,
     draw_comparison,
     draw_result,
     draw_sweep,
+    gil_help,
     public_requested,
     result_store,
     run_slot,
 )
+from ui.safe import code, plain, prose
 
 CUSTOM = "custom"
 
@@ -45,7 +58,7 @@ if query_preset and query_preset != st.session_state.get("bench_query_applied"):
         st.session_state["bench_preset"] = query_preset
     else:
         unknown = InputError("preset", f"unknown preset {query_preset!r} in the address", ", ".join(PRESET_IDS))
-        address_notice.error(str(unknown), icon=":material/error:")
+        address_notice.error(plain(unknown), icon=":material/error:")
 
 st.title("Benchmark")
 st.markdown(
@@ -88,17 +101,18 @@ python_path = st.selectbox(
     format_func=lambda path: next(i.label for i in usable if i.path == path),
     help="Found on this host. A free-threaded build, where one exists, runs threads without the GIL.",
 )
+chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
 free_threaded = [interpreter.label for interpreter in usable if interpreter.free_threaded_build]
 if free_threaded:
-    st.caption(f"Free-threaded builds found: {'; '.join(free_threaded)}. Their threads can run without the GIL.")
+    st.caption(f"Free-threaded builds found: {plain('; '.join(free_threaded))}. Their threads can run without the GIL.")
 else:
     st.caption("No free-threaded build was found on this host, so free-threaded figures were not measured here.")
 
 preset = None if choice == CUSTOM else get_preset(choice)
 resolved = None
 if preset is not None:
-    st.subheader(preset.title)
-    st.markdown(f"**What it should show.** {preset.should_show}")
+    st.subheader(plain(preset.title), anchor=False)
+    st.markdown(f"**What it should show.** {plain(preset.should_show)}")
     sweep = "" if preset.sweep == "none" else f", one run per {preset.sweep} value in {list(preset.sweep_values)}"
     st.caption(
         f"Kernel `{preset.kernel}` ({REGISTRY[preset.kernel].description}) · executors "
@@ -106,19 +120,21 @@ if preset is not None:
         f"at least {preset.repeats} repeats after {preset.warmups} warm-up"
         f"{f', more within {preset.budget_s:g} s' if preset.budget_s else ''}{sweep}."
     )
-    chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
     available = {"interpreters"} if chosen is not None and chosen.interpreter_pool else set()
     plan = RunPlan(preset.title, preset.specs(available), python_path, preset.id)
     resolved = resolve_variants(preset, usable, python_path) if preset.variants else None
     if resolved is not None and resolved.how_to:
-        st.info(resolved.how_to, icon=":material/download:")
+        st.info(prose(resolved.how_to), icon=":material/download:")
         plan = None
     elif resolved is not None:
         st.markdown(
-            "\n".join(f"- `{v.text()}`: {shows}" for v, shows in zip(resolved.variants, resolved.shows, strict=True))
+            "\n".join(
+                f"- {code(variant.text())}: {plain(shows)}"
+                for variant, shows in zip(resolved.variants, resolved.shows, strict=True)
+            )
         )
         for note in resolved.skipped:
-            st.caption(f"Not run: {note}.")
+            st.caption(f"Not run: {plain(note)}.")
 else:
     st.subheader("Custom run")
     left, right = st.columns(2)
@@ -160,6 +176,10 @@ else:
     )
     workers = right.number_input("Workers", min_value=1, max_value=limits.max_workers, value=2, key="bench_workers")
     start_method = right.selectbox("Start method", ("default", *START_METHODS), key="bench_start_method")
+    # Only a free-threaded build can turn its GIL off or on; elsewhere the run keeps the interpreter's own.
+    gil = "default"
+    if chosen is not None and chosen.free_threaded_build:
+        gil = right.radio("GIL", GIL_SETTINGS, key="bench_gil", horizontal=True, help=gil_help())
     spec = BenchSpec(
         kernel=kernel_name,
         executors=tuple(executors),
@@ -170,12 +190,16 @@ else:
         start_method=None if start_method == "default" else start_method,
         max_repeats=limits.max_repeats,
         budget_s=float(budget_s),
+        gil=gil,
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 
+typed_scheduler = None if plan is None else dask_scheduler_setting(plan, public)
 run_notice = st.container()
 if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:", disabled=plan is None):
     try:
+        # Public mode: only the owner's LAB_DASK_SCHEDULER or a LocalCluster, whatever the session holds.
+        plan = with_scheduler(plan, scheduler_for(public, os.environ, typed_scheduler))
         checked = checked_plan(plan, limits)
         work = plan_work(result_store(), limits, limits.max_run_s)
         if resolved is not None and len(resolved.variants) > 1:
@@ -187,7 +211,7 @@ if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:
         st.session_state["bench_job"] = started
         st.query_params["run"] = started.holder.run_id
     except InputError as error:
-        run_notice.error(str(error), icon=":material/error:")
+        run_notice.error(plain(error), icon=":material/error:")
     except SlotBusy:
         # The live "in progress since" line below names the run; this says what happened to the press.
         run_notice.warning(
@@ -215,21 +239,21 @@ def progress_panel(drawn_for: tuple[bool, str | None]) -> None:
         st.rerun(scope="app")
     job = st.session_state.get("bench_job")
     if job is not None and not job.done.is_set():
-        st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+        st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
         if st.button("Cancel", key="bench_cancel", icon=":material/stop:"):
             job.cancel.set()
             st.caption("Cancelling: stopping the worker and every process it started.")
         return
     holder = slot.holder()
     if holder is not None:
-        st.info(holder.wording(), icon=":material/hourglass_top:")
+        st.info(plain(holder.wording()), icon=":material/hourglass_top:")
 
 
 progress_panel(drawn_for)
 
 job = st.session_state.get("bench_job")
 if job is not None and job.done.is_set():
-    st.subheader(f"Last run: {job.plan.label}, started {job.holder.since:%H:%M:%S}")
+    st.subheader(f"Last run: {plain(job.plan.label)}, started {job.holder.since:%H:%M:%S}", anchor=False)
     if job.cancelled:
         saved = f"runs {', '.join(f'#{run_id}' for run_id in job.run_ids)} of the sweep, finished before, were saved"
         st.warning(
@@ -237,7 +261,7 @@ if job is not None and job.done.is_set():
             f"{saved if job.run_ids else 'nothing was saved'}."
         )
     elif job.error:
-        st.error(job.error, icon=":material/error:")
+        st.error(plain(job.error), icon=":material/error:")
     else:
         shown = None if job.plan.preset is None else get_preset(job.plan.preset)
         st.success(f"Saved as run {', '.join(f'#{run_id}' for run_id in job.run_ids)} in Results.")

@@ -8,6 +8,7 @@ from engine.bench.store import measured_here
 from engine.lesson import whats_new
 from ui.bench_view import result_store
 from ui.host_badge import interpreters
+from ui.safe import plain
 
 VERDICT_LABEL = {"true": "True", "partly": "Partly true", "false": "False", "not found": "Not found"}
 
@@ -65,7 +66,7 @@ if rows:
 else:
     st.warning("No working Python interpreter was found on this host.")
 if (measured := measured_here(result_store().runs())) is not None:
-    st.success(measured, icon=":material/speed:")
+    st.success(plain(measured), icon=":material/speed:")
 elif not any(row.build == "free-threaded" for row in rows):
     st.info(
         "No free-threaded build was found here, so the free-threading facts above are from the sources, not "

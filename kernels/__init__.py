@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import InputError
-from kernels import cpu, hybrid, io
+from kernels import cpu, hybrid, io, shared
 
 KINDS: tuple[str, ...] = ("cpu", "io", "hybrid")
 
@@ -42,6 +42,12 @@ class Kernel:
     default_latency_ms: int | None = None
     # What the worker must start first (the loopback HTTP server); a context manager factory.
     setup: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
+    # Shared state (kernels.shared): `initializer(*initargs)` runs once in every pool process and
+    # subinterpreter before its first task, and once in the calling process for the in-process
+    # executors; `initargs()` makes those arguments once, in the calling process, before any pool
+    # starts (shared_read: builds the graph there, so fork children inherit it, and pickles it once).
+    initializer: Callable[..., Any] | None = None
+    initargs: Callable[[], tuple[Any, ...]] = tuple
 
 
 REGISTRY: dict[str, Kernel] = {
@@ -130,6 +136,36 @@ REGISTRY: dict[str, Kernel] = {
             async_fetch=hybrid.fetch_page_async,
             parse=hybrid.parse_page,
             default_latency_ms=hybrid.DEFAULT_LATENCY_MS,
+        ),
+        Kernel(
+            name="shared_read",
+            kind="cpu",
+            description=(
+                f"Shared state, read: breadth-first searches of {shared.HOPS} hops from n start nodes in one "
+                f"graph of {shared.GRAPH_NODES:,} nodes built once per process. Pure Python, holds the GIL."
+            ),
+            function=shared.shared_read,
+            default_size=200,
+            task_50ms_size=200,
+            min_size=0,
+            max_size=100_000,
+            size_unit="sources",
+            initializer=shared.install_graph,
+            initargs=shared.graph_payload,
+        ),
+        Kernel(
+            name="shared_write",
+            kind="cpu",
+            description=(
+                "Shared state, contended write: n increments of one histogram, each under one lock. "
+                "Threads share it and contend; each process or subinterpreter updates its own copy."
+            ),
+            function=shared.shared_write,
+            default_size=64_000,
+            task_50ms_size=64_000,
+            min_size=0,
+            max_size=100_000_000,
+            size_unit="updates",
         ),
         Kernel(
             name="noop",

@@ -42,7 +42,8 @@ def test_form_leads_to_the_recommendation_with_its_panels(app: AppTest) -> None:
     dot = app.get("graphviz_chart")[0].proto.spec
     assert 'cpu_too -> hybrid [label="yes", penwidth=3' in dot
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["Memory added by the workers"] == "0.062 MB"
+    assert metrics["Memory added by the workers"] == "0.064 MB"
+    assert metrics["Expected speedup"] != metrics["Ideal bound"]
     assert any("Basis:" in caption.value and "16 KiB" in caption.value for caption in app.caption)
     assert "def compute(data)" in app.code[0].value
 
@@ -98,7 +99,7 @@ def test_outgrowing_one_machine_on_the_page_gives_distributed(app: AppTest) -> N
     app.button(key=SUBMIT).click().run()
     assert not app.exception
     assert "`distributed`" in app.success[0].value
-    assert any("Beyond one machine? Yes" in markdown.value for markdown in app.markdown)
+    assert any("Beyond one machine (beyond_one_machine = yes)" in markdown.value for markdown in app.markdown)
 
 
 def test_measuring_the_host_feeds_its_own_figures_into_the_estimates(app: AppTest) -> None:
@@ -106,7 +107,8 @@ def test_measuring_the_host_feeds_its_own_figures_into_the_estimates(app: AppTes
     app.button(key=SUBMIT).click().run()
     assert app.expander[-1].label.startswith("This host is not calibrated")
     before = " ".join(caption.value for caption in app.caption)
-    assert "FACTS.md" in before and "measured on this host" not in before
+    assert "a default measured on the development host" in before and "measured on this host" not in before
+    assert "FACTS.md" not in before
     app.button(key="rec_calibrate").click().run(timeout=120)
     assert not app.exception
     assert any(expander.label == "This host's measured costs" for expander in app.expander)

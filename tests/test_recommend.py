@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
@@ -11,15 +12,10 @@ import pytest
 
 from engine.errors import InputError
 from engine.lesson import framework
-from engine.lesson.recommend import (
-    FACTS_PROCESS_RSS_MB,
-    WAIT_SHARES,
-    WorkloadProfile,
-    amdahl,
-    classify_workload,
-    migration_effort,
-    recommend,
-)
+from engine.lesson.costs import costs_from
+from engine.lesson.facts import number
+from engine.lesson.profile import WorkloadProfile
+from engine.lesson.recommend import WAIT_SHARES, amdahl, classify_workload, migration_effort, recommend
 
 ROOT = Path(__file__).resolve().parent.parent
 DESIGN_KEYS = {
@@ -33,6 +29,7 @@ DESIGN_KEYS = {
     "alternatives",
     "benchmark_template",
     "migration_guide",
+    "latency",
 }
 
 
@@ -40,13 +37,22 @@ DESIGN_KEYS = {
 class FakeCalibration:
     """The shape engine.bench.calibrate.Calibration promises, with figures a test can recognise."""
 
+    python: str = "/usr/bin/python3.11"
     python_version: str = "3.11.7"
     usable_cores: int = 2
     task_overhead_s: dict[str, float] = field(default_factory=lambda: {"processes": 0.002, "threads": 0.0001})
+    task_overhead_low_s: dict[str, float] = field(default_factory=lambda: {"processes": 0.002, "threads": 0.0001})
+    task_overhead_high_s: dict[str, float] = field(default_factory=lambda: {"processes": 0.002, "threads": 0.0001})
     pool_startup_s: dict[str, float] = field(default_factory=lambda: {"processes": 0.05})
     thread_rss_mb: float = 0.125
-    process_rss_mb: float = 40.0
+    bare_interpreter_rss_mb: float = 9.0
+    worker_rss_mb: float = 40.0
     measured_at: str = "2026-11-25T10:00:00"
+    request_cpu_s: float | None = None
+
+
+MEASURED = costs_from(FakeCalibration())
+WORKER_MB = number("lab_worker_rss")
 
 
 def profile(**overrides) -> WorkloadProfile:
@@ -61,10 +67,11 @@ def test_every_table_row_gets_its_approach(row: framework.TableRow) -> None:
     assert answer.decision.kind == row.kind
 
 
-def test_done_when_hybrid_on_stdin_recommends_free_threaded_asyncio_with_derived_memory() -> None:
+def test_done_when_hybrid_on_stdin_recommends_free_threaded_asyncio_with_derived_memory(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "engine", "recommend"],
         input="hybrid\n100\n256\n4\nn\n",
+        env={**os.environ, "LAB_DATA_DIR": str(tmp_path)},
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -72,14 +79,14 @@ def test_done_when_hybrid_on_stdin_recommends_free_threaded_asyncio_with_derived
     )
     assert completed.returncode == 0, completed.stderr
     assert "(free_threaded_asyncio)" in completed.stdout
-    assert "Memory: 4 worker(s) x 0.016 MB = 0.062 MB of a 256 MB budget (fits)" in completed.stdout
+    assert "Memory: 4 worker(s) x 0.016 MB = 0.064 MB of a 256 MB budget (fits)" in completed.stdout
     assert "16 KiB" in completed.stdout.split("Memory:")[1]
 
 
 def test_to_dict_has_exactly_designs_keys() -> None:
     data = recommend(profile(workload="hybrid")).to_dict()
     assert set(data) == DESIGN_KEYS
-    assert set(data["expected_speedup"]) == {"value", "low", "high", "basis"}
+    assert set(data["expected_speedup"]) == {"value", "low", "high", "ideal", "basis"}
     assert set(data["memory"]) == {"per_worker_mb", "workers", "total_mb", "budget_mb", "fits", "basis"}
     assert all(set(item) == {"approach", "when", "tradeoff"} for item in data["alternatives"])
 
@@ -121,14 +128,15 @@ def test_unsaid_build_follows_the_tree_and_names_the_fallback_first() -> None:
     assert answer.alternatives[0].approach == "multiprocessing"
 
 
-def test_subinterpreters_build_gets_subinterpreters_for_shared_cpu_work() -> None:
+def test_subinterpreters_are_no_fallback_for_shared_state() -> None:
+    # Old engine: subinterpreters for shared mutable state, which interpreters cannot share (issue point 13).
     answer = recommend(profile(workload="cpu_parallel_shared", python_build="subinterpreters"))
-    assert answer.approach == "subinterpreters"
-    assert answer.alternatives[0].approach == "multiprocessing"
+    assert answer.approach == "multiprocessing"
+    assert "cannot share mutable objects" in answer.decision_path[-1]
 
 
 def test_small_budget_lowers_the_process_count() -> None:
-    budget = FACTS_PROCESS_RSS_MB[1] * 3
+    budget = WORKER_MB * 3
     answer = recommend(profile(cores=8, memory_mb=budget))
     assert answer.approach == "multiprocessing"
     assert answer.memory.workers == 3
@@ -137,9 +145,10 @@ def test_small_budget_lowers_the_process_count() -> None:
 
 
 def test_budget_too_small_for_two_processes_turns_to_threads() -> None:
-    answer = recommend(profile(cores=8, memory_mb=FACTS_PROCESS_RSS_MB[1]))
+    answer = recommend(profile(cores=8, memory_mb=WORKER_MB))
     assert answer.approach == "free_threaded"
-    answer = recommend(profile(cores=8, memory_mb=FACTS_PROCESS_RSS_MB[1], python_build="gil"))
+    assert answer.decision_path[-1].startswith("Memory budget (memory_mb)")
+    answer = recommend(profile(cores=8, memory_mb=WORKER_MB, python_build="gil"))
     assert answer.approach == "single_threaded"
 
 
@@ -157,7 +166,7 @@ def test_tight_latency_with_small_tasks_warns_of_pickling() -> None:
 
 
 def test_calibration_figures_are_used_and_labelled_measured() -> None:
-    answer = recommend(profile(cores=4, task_ms=2.0), calibration=FakeCalibration())
+    answer = recommend(profile(cores=4, task_ms=2.0), MEASURED)
     assert answer.memory.per_worker_mb == 40.0
     assert "measured on this host" in answer.memory.basis
     # 2 ms tasks with 2 ms of measured hand-off: half the ideal four-fold speedup.
@@ -165,22 +174,24 @@ def test_calibration_figures_are_used_and_labelled_measured() -> None:
     assert "measured on this host" in answer.expected_speedup.basis
 
 
-def test_without_calibration_figures_say_they_are_facts_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAB_DATA_DIR", "/nonexistent-lab-dir")
-    answer = recommend(profile(workload="cpu_parallel_shared"))
-    assert "FACTS.md" in answer.memory.basis
-    assert "FACTS.md" in answer.expected_speedup.basis
+def test_without_calibration_figures_say_they_are_defaults() -> None:
+    answer = recommend(profile(workload="cpu_parallel_shared", task_ms=5.0))
+    assert "a default measured on the development host, not this one" in answer.memory.basis
+    assert "a default measured on the development host, not this one" in answer.expected_speedup.basis
+    assert "FACTS.md" not in str(answer.to_dict())
 
 
 def test_free_threaded_estimate_carries_the_single_thread_cost() -> None:
     answer = recommend(profile(workload="cpu_parallel_shared", cores=4))
+    serial = number("amdahl_serial_share_measured")
     assert answer.expected_speedup.high == pytest.approx(4 / 1.05, abs=0.01)
-    assert answer.expected_speedup.low == pytest.approx(amdahl(0.9, 4) / 1.10, abs=0.01)
+    assert answer.expected_speedup.low == pytest.approx(amdahl(1 - serial, 4) / 1.10, abs=0.01)
+    assert answer.expected_speedup.value < answer.expected_speedup.ideal == 4
 
 
 def test_io_speedup_needs_the_number_of_concurrent_waits() -> None:
     assert recommend(profile(workload="io_bound")).expected_speedup.value is None
-    assert recommend(profile(workload="io_bound", io_concurrency=50)).expected_speedup.high == 50
+    assert recommend(profile(workload="io_bound", io_concurrency=50)).expected_speedup.ideal == 50
 
 
 def test_the_lessons_80mb_per_thread_never_appears() -> None:
@@ -215,7 +226,9 @@ def test_from_mapping_reads_cli_strings() -> None:
     parsed = WorkloadProfile.from_mapping(
         {"workload": "hybrid", "latency_ms": "100", "memory_mb": "256", "cores": "4", "expensive_startup": "y"}
     )
-    assert parsed == WorkloadProfile("hybrid", 100.0, 256.0, 4, True)
+    assert parsed == WorkloadProfile(
+        workload="hybrid", latency_ms=100.0, memory_mb=256.0, cores=4, expensive_startup=True
+    )
 
 
 def test_from_mapping_reads_the_worker_figure_and_beyond_one_machine() -> None:
@@ -227,11 +240,12 @@ def test_from_mapping_reads_the_worker_figure_and_beyond_one_machine() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("worker_memory_mb", 0.0), ("worker_memory_mb", -60.0), ("beyond_one_machine", "yes")]
+    ("name", "value"), [("worker_memory_mb", 0.0), ("worker_memory_mb", -60.0), ("beyond_one_machine", "perhaps")]
 )
 def test_profile_refuses_a_bad_worker_figure_or_machine_answer(name: str, value: object) -> None:
+    base = {"workload": "hybrid", "memory_mb": 256, "cores": 4, "expensive_startup": False}
     with pytest.raises(InputError) as raised:
-        profile(**{name: value})
+        WorkloadProfile.from_mapping({**base, name: value})
     assert raised.value.field == name
 
 
@@ -247,7 +261,7 @@ def test_users_worker_figure_lowers_the_process_count_and_is_the_basis() -> None
 def test_users_worker_figure_turns_to_threads_when_two_workers_do_not_fit() -> None:
     answer = recommend(profile(cores=8, memory_mb=100.0, worker_memory_mb=60.0))
     assert answer.approach == "free_threaded"
-    assert any("not even two workers of 60.0 MB fit (your figure" in reason for reason in answer.reasoning)
+    assert any("not even two workers of 60.0 MB fit 100 MB (your figure" in reason for reason in answer.reasoning)
     answer = recommend(profile(cores=8, memory_mb=100.0, worker_memory_mb=60.0, python_build="gil"))
     assert answer.approach == "single_threaded"
 
@@ -268,17 +282,17 @@ def test_isolation_keeps_processes_when_the_users_worker_figure_is_tight() -> No
 
 
 def test_users_worker_figure_replaces_the_calibrations() -> None:
-    answer = recommend(profile(cores=2, worker_memory_mb=60.0), calibration=FakeCalibration())
+    answer = recommend(profile(cores=2, worker_memory_mb=60.0), MEASURED)
     assert answer.memory.per_worker_mb == 60.0
     assert "your figure" in answer.memory.basis
-    assert "measured on this host" not in answer.memory.basis
+    assert "Lab's benchmark worker" not in answer.memory.basis
 
 
 def test_users_worker_figure_sizes_whole_interpreters_not_threads() -> None:
     answer = recommend(profile(workload="cpu_parallel_shared", worker_memory_mb=60.0))
     assert answer.approach == "free_threaded"
-    assert answer.memory.per_worker_mb == pytest.approx(16 / 1024)
-    answer = recommend(profile(workload="cpu_parallel_shared", python_build="subinterpreters", worker_memory_mb=60.0))
+    assert answer.memory.per_worker_mb == number("thread_idle_rss")
+    answer = recommend(profile(workload="cpu_parallel_isolated", python_build="subinterpreters", worker_memory_mb=60.0))
     assert answer.approach == "subinterpreters"
     assert answer.memory.per_worker_mb == 60.0
     assert "your figure" in answer.memory.basis
@@ -296,10 +310,11 @@ def test_beyond_one_machine_gives_distributed_with_the_single_machine_answer_fir
     # The tree's walk, then the refinement.
     assert answer.decision == one_machine.decision
     assert answer.decision_path[: len(one_machine.decision_path)] == one_machine.decision_path
-    assert answer.decision_path[-2:] == [
-        "Beyond one machine? Yes (beyond_one_machine).",
-        f"-> {framework.APPROACH_TITLES['distributed']}, with {one_machine.title} on each machine.",
-    ]
+    assert answer.decision_path[-1].startswith("Beyond one machine (beyond_one_machine = yes)")
+    assert (
+        f"-> {framework.APPROACH_TITLES['distributed']}, with {one_machine.title} on each machine."
+        in (answer.decision_path[-1])
+    )
     assert answer.expected_speedup.value is None
     assert "machines you add" in answer.expected_speedup.basis
     assert answer.memory.basis.startswith("on each machine")

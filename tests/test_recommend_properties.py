@@ -16,7 +16,7 @@ maybe_bool = st.none() | st.booleans()
 profiles = st.builds(
     WorkloadProfile,
     workload=st.sampled_from(framework.WORKLOAD_KINDS),
-    latency_ms=positive,
+    latency_ms=st.none() | positive,
     memory_mb=positive,
     cores=st.integers(min_value=1, max_value=256),
     expensive_startup=st.booleans(),
@@ -24,6 +24,9 @@ profiles = st.builds(
     isolation=maybe_bool,
     io_concurrency=st.none() | st.integers(min_value=1, max_value=100_000),
     task_ms=st.none() | positive,
+    io_wait_ms=st.none() | positive,
+    io_cpu_ms=st.none() | st.floats(min_value=0, max_value=1e4, allow_nan=False),
+    async_client=maybe_bool,
     python_build=st.none() | st.sampled_from(PYTHON_BUILDS),
     releases_gil=maybe_bool,
     worker_memory_mb=st.none() | positive,
@@ -95,3 +98,21 @@ def test_every_estimate_states_its_basis_and_orders_its_range(profile: WorkloadP
 def test_a_gil_build_is_never_told_to_go_free_threaded(profile: WorkloadProfile) -> None:
     if profile.python_build in ("gil", "subinterpreters"):
         assert recommend(profile).approach not in ("free_threaded", "free_threaded_asyncio")
+
+
+@FAST
+@given(profiles)
+def test_the_decision_path_ends_where_the_answer_does(profile: WorkloadProfile) -> None:
+    answer = recommend(profile)
+    last = answer.decision_path[-1]
+    assert framework.APPROACH_TITLES[answer.approach] in last
+    if answer.approach != answer.decision.approach and not profile.beyond_one_machine:
+        assert last.endswith(f"-> {answer.title}.")
+
+
+@FAST
+@given(profiles)
+def test_the_expected_value_never_exceeds_the_ideal_bound(profile: WorkloadProfile) -> None:
+    speedup = recommend(profile).expected_speedup
+    if speedup.value is not None and speedup.ideal is not None:
+        assert speedup.value <= speedup.ideal

@@ -51,13 +51,18 @@ def _bank_with_profile(**extra: object) -> bytes:
         "kind": "cpu_parallel_isolated",
         "best": "distributed",
         "explanation": "Too much for one machine.",
-        "feedback": {"multiprocessing": "One machine is not enough."},
+        "feedback": {
+            option: {
+                "tempts": f"{option} looks like it could render faster.",
+                "wrong": f"{option} stays on one machine.",
+            }
+            for option in ("multiprocessing", "threads", "asyncio", "io_bound", "hybrid", "cpu_sequential")
+        },
         "difficulty": "easy",
         "tags": ["scale-out"],
         "source": "edge",
         "profile": {
             "workload": "cpu_parallel_isolated",
-            "latency_ms": 1.0,
             "memory_mb": 1024.0,
             "cores": 4,
             "expensive_startup": False,
@@ -77,8 +82,8 @@ def test_a_bank_profile_may_carry_the_worker_figure_and_beyond_one_machine():
     [
         ({"worker_memory_mb": 0}, "scenario 'big': profile.worker_memory_mb: got 0; accepted: a number > 0"),
         (
-            {"beyond_one_machine": "yes"},
-            "scenario 'big': profile.beyond_one_machine: got 'yes'; accepted: true or false",
+            {"beyond_one_machine": "perhaps"},
+            r"scenario 'big': profile.beyond_one_machine: got 'perhaps'; accepted: yes or no \(true or false\)",
         ),
     ],
 )

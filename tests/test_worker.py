@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,6 +87,9 @@ def test_worker_runs_under_other_interpreters(version: str) -> None:
     for name, entry in entries.items():
         if name == "interpreters" and version != "3.14":
             assert "3.14" in entry.unavailable
+            continue
+        if name in ("dask", "dask_threads"):  # -I -S: no site-packages, so no dask (tests/test_dask_executor.py)
+            assert "(-S)" in entry.unavailable
             continue
         assert entry.correct is True, entry
     if version == "3.14":
@@ -177,3 +181,30 @@ def test_more_workers_than_cores_is_a_warning_for_cpu_work_only(kernel: str, siz
     spec = BenchSpec(kernel, ("sequential", "threads"), workers=workers, tasks=2, size=size, repeats=1, warmups=0)
     result = worker.run_bench(spec, emit=_quiet)
     assert any(f"{workers} workers on" in warning for warning in result.warnings) is warned
+
+
+def test_a_fork_pool_listed_after_interpreters_still_runs_on_314() -> None:
+    python = shutil.which("python3.14")
+    if python is None:
+        pytest.skip("no python3.14 on PATH (InterpreterPoolExecutor needs 3.14)")
+    spec = {
+        "kernel": "primes",
+        "executors": ["sequential", "interpreters", "processes"],
+        "workers": 2,
+        "tasks": 2,
+        "size": 2000,
+        "repeats": 1,
+        "warmups": 0,
+        "start_method": "fork",
+    }
+    completed = subprocess.run(
+        worker_command(python),
+        input=json.dumps(spec) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    result = json.loads(completed.stdout.strip().splitlines()[-1])["result"]
+    assert [entry["name"] for entry in result["executors"]] == ["sequential", "interpreters", "processes"]
+    assert all(entry["correct"] for entry in result["executors"]), completed.stderr[-2000:]

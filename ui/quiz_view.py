@@ -1,7 +1,8 @@
 """Drawing helpers for the quiz page: a graded answer, the presentation reveal, and the review with its chart.
 
 Takes engine.lesson.quiz values and draws them, or returns Altair charts and DataFrames that tests read without
-a browser. No quiz rules here: every decision is QuizSession's.
+a browser. No quiz rules here: every decision is QuizSession's. A bank's text (built-in or uploaded: one path) and a
+preset's come from files, so they are drawn through `plain`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from engine.lesson.quiz import (
 from engine.lesson.scenarios import DIFFICULTIES, SOURCES, Scenario, all_tags
 from ui.bench_view import public_requested, result_store, run_slot
 from ui.presentation import style_chart
+from ui.safe import plain
 
 VERDICT_BOX = {"correct": st.success, "partial": st.warning, "wrong": st.error}
 
@@ -67,26 +69,26 @@ def topic_chart(table: pd.DataFrame) -> alt.TopLevelMixin:
 def draw_grade(session: QuizSession) -> None:
     """The current question's grade: verdict and feedback, the best answer, the others that count, the path."""
     graded, scenario = session.current_grade, session.current
-    VERDICT_BOX[graded.verdict](f"**{graded.verdict.capitalize()}.** {graded.feedback}")
+    VERDICT_BOX[graded.verdict](f"**{graded.verdict.capitalize()}.** {plain(graded.feedback)}")
     if not isinstance(scenario, Scenario):
-        st.markdown(f"**What it should show.** {graded.explanation}")
+        st.markdown(f"**What it should show.** {plain(graded.explanation)}")
         return
-    st.markdown(f"**Best answer: {answer_title(graded.expected)}.** {graded.explanation}")
+    st.markdown(f"**Best answer: {plain(answer_title(graded.expected))}.** {plain(graded.explanation)}")
     others = scenario.right_answers(session.mode)[1:]
     if others:
-        titles = ", ".join(answer_title(answer) for answer in others)
+        titles = ", ".join(plain(answer_title(answer)) for answer in others)
         st.markdown(f"Also acceptable, for {format_points(ACCEPTABLE_CREDIT)} of 1 point: {titles}.")
     with st.expander("The decision path", expanded=graded.verdict != "correct"):
-        st.markdown("\n".join(f"1. {step}" for step in graded.decision_path))
+        st.markdown("\n".join(f"1. {plain(step)}" for step in graded.decision_path))
 
 
 def draw_reveal(session: QuizSession) -> None:
     """Presentation mode, after the reveal: the answer, why, and why each tempting option is wrong, in large type."""
     scenario = session.current
-    st.markdown(f"## Answer: {answer_title(scenario.expected(session.mode))}")
-    st.markdown(f"### {scenario.explanation}")
+    st.markdown(f"## Answer: {plain(answer_title(scenario.expected(session.mode)))}")
+    st.markdown(f"### {plain(scenario.explanation)}")
     for option, why in scenario.wrong_options(session.mode):
-        st.markdown(f"**Not {answer_title(option)}.** It tempts: {why.tempts} But: {why.wrong}")
+        st.markdown(f"**Not {plain(answer_title(option))}.** It tempts: {plain(why.tempts)} But: {plain(why.wrong)}")
 
 
 def draw_review(session: QuizSession) -> None:
@@ -110,18 +112,18 @@ def draw_review(session: QuizSession) -> None:
     for review in mistakes:
         with st.container(border=True):
             graded = review.grade
-            st.markdown(f"**{review.question}**")
+            st.markdown(f"**{plain(review.question)}**")
             st.markdown(
-                f"You answered **{answer_title(graded.given)}** ({graded.verdict}, "
-                f"{format_points(graded.credit)} of 1 point); best: **{answer_title(graded.expected)}**."
+                f"You answered **{plain(answer_title(graded.given))}** ({graded.verdict}, "
+                f"{format_points(graded.credit)} of 1 point); best: **{plain(answer_title(graded.expected))}**."
             )
-            st.markdown(graded.feedback)
-            st.caption(graded.explanation)
+            st.markdown(plain(graded.feedback))
+            st.caption(plain(graded.explanation))
 
 
 def prediction_inputs(preset: Preset, position: int, *, disabled: bool) -> dict[str, float]:
     """The preset's description and one predicted speedup per executor against the baseline."""
-    st.markdown(f"### {preset.title}")
+    st.markdown(f"### {plain(preset.title)}")
     st.caption(
         f"Kernel `{preset.kernel}` · executors {', '.join(preset.executors)} (the first is the baseline) · "
         f"{preset.workers} workers · {preset.tasks} tasks"
@@ -156,7 +158,7 @@ def draw_run_progress(job: Job) -> None:
     def run_progress() -> None:
         if job.done.is_set():
             st.rerun(scope="app")
-        st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+        st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
 
     run_progress()
 

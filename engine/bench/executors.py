@@ -28,13 +28,20 @@ _READY_DEADLINE_S = 10.0
 
 @dataclass(frozen=True)
 class Work:
-    """What every task runs: a kernel's forms bound to one size (see kernels.Kernel)."""
+    """What every task runs: a kernel's forms bound to one size (see kernels.Kernel).
+
+    `initializer(*initargs)`, when given, runs once in every pool process and subinterpreter before its
+    first task (the pool's initializer), and once in this process when a session whose tasks run here
+    starts; each session's start-up time includes it.
+    """
 
     function: Callable[[int], Any]
     size: int
     async_function: Callable[[int], Awaitable[Any]] | None = None
     async_fetch: Callable[[int], Awaitable[Any]] | None = None
     parse: Callable[[Any], Any] | None = None
+    initializer: Callable[..., Any] | None = None
+    initargs: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,8 @@ def available_executors(facts: dict) -> dict[str, str | None]:
             f"needs concurrent.futures.InterpreterPoolExecutor (Python 3.14+); "
             f"this is Python {facts.get('python_version', '?')}"
         ),
+        # dask, dask_threads: their module loads without dask (it only looks for it); dask loads when one starts.
+        **dict.fromkeys(_dask().DASK_EXECUTORS, _dask().availability()),
     }
 
 
@@ -113,7 +122,14 @@ class Session:
         self.pool: concurrent.futures.Executor | None = None  # the executors that have one start it in start()
 
     def start(self) -> float:
-        return 0.0
+        started = time.perf_counter()
+        self._initialize_here()
+        return time.perf_counter() - started
+
+    def _initialize_here(self) -> None:
+        """The work's initializer in this process, for the executors whose tasks run in it."""
+        if self.work.initializer is not None:
+            self.work.initializer(*self.work.initargs)
 
     def run(self, tasks: int) -> RepeatRun:
         raise NotImplementedError
@@ -157,16 +173,37 @@ class SequentialSession(Session):
         return self._collect(started, outcomes)
 
 
-def _make_pool(name: str, workers: int, start_method: str | None) -> concurrent.futures.Executor:
+def _make_pool(
+    name: str,
+    workers: int,
+    start_method: str | None,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> concurrent.futures.Executor:
+    """The pool; `initializer(*initargs)` runs in each process or subinterpreter (threads share this
+    process, where the session runs it once)."""
     if name == "threads":
         return concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lab-thread")
     if name == "processes":
         context = multiprocessing.get_context(start_method)
-        return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs
+        )
     # Subinterpreters start with the interpreter's initial sys.path; the worker may have added the
-    # project root at run time, so each one is given the parent's path before it unpickles a kernel.
-    path_code = f"import sys; sys.path[:0] = [p for p in {sys.path!r} if p not in sys.path]"
-    return concurrent.futures.InterpreterPoolExecutor(max_workers=workers, initializer=exec, initargs=(path_code, {}))
+    # project root at run time, so each one is given the parent's path before it unpickles a kernel,
+    # then imports the initializer by name and calls it with the initargs (copied into the interpreter).
+    code = f"import sys; sys.path[:0] = [p for p in {sys.path!r} if p not in sys.path]"
+    if initializer is not None:
+        module, qualname = getattr(initializer, "__module__", None), getattr(initializer, "__qualname__", "")
+        if module is None or "<" in qualname:
+            raise ValueError(f"a subinterpreter initializer must be a module-level function, not {initializer!r}")
+        code += (
+            f"\nimport functools, importlib"
+            f"\nfunctools.reduce(getattr, {qualname.split('.')!r}, importlib.import_module({module!r}))(*initargs)"
+        )
+    return concurrent.futures.InterpreterPoolExecutor(
+        max_workers=workers, initializer=exec, initargs=(code, {"initargs": initargs})
+    )
 
 
 def _wait_ready(pool: concurrent.futures.Executor, workers: int, kind: str) -> tuple[int, ...]:
@@ -198,7 +235,9 @@ class PoolSession(Session):
 
     def start(self) -> float:
         started = time.perf_counter()
-        self.pool = _make_pool(self.name, self.workers, self.start_method)
+        if self.name == "threads":
+            self._initialize_here()
+        self.pool = _make_pool(self.name, self.workers, self.start_method, self.work.initializer, self.work.initargs)
         try:
             pids = _wait_ready(self.pool, self.workers, self.worker_kind)
         except BrokenProcessPool as error:
@@ -235,8 +274,12 @@ class AsyncioSession(Session):
     def start(self) -> float:
         started = time.perf_counter()
         self.loop = asyncio.new_event_loop()
+        if self.pool_name != "processes":
+            self._initialize_here()
         if self.pool_name is not None:
-            self.pool = _make_pool(self.pool_name, self.workers, self.start_method)
+            self.pool = _make_pool(
+                self.pool_name, self.workers, self.start_method, self.work.initializer, self.work.initargs
+            )
             try:
                 pids = _wait_ready(self.pool, self.workers, self.worker_kind)
             except BrokenProcessPool as error:
@@ -281,10 +324,47 @@ class AsyncioSession(Session):
             self.loop = None
 
 
-def open_session(name: str, work: Work, workers: int, start_method: str | None = None) -> Session:
-    """The executor called `name`, not yet started; InputError for an unknown name or start method."""
+class DaskSession(Session):
+    """dask, dask_threads: engine.bench.dask_executor's cluster behind the Session interface."""
+
+    worker_kind = "dask worker"
+
+    def __init__(self, name: str, work: Work, workers: int, scheduler: str | None) -> None:
+        super().__init__(work, workers, None)
+        self.name = name
+        self.cluster = _dask().DaskCluster(name, work.function, work.size, workers, scheduler)  # checks the address
+        self.notes = self.cluster.notes  # what the result should say: approximate clocks, workers used
+
+    def start(self) -> float:
+        elapsed = self.cluster.start()
+        self.pool_pids = self.cluster.pool_pids
+        return elapsed
+
+    def run(self, tasks: int) -> RepeatRun:
+        elapsed, values, spans = self.cluster.run(tasks)
+        return RepeatRun(elapsed_s=elapsed, values=values, spans=spans)
+
+    def close(self) -> None:
+        self.cluster.close()
+
+
+def _dask() -> Any:
+    """engine.bench.dask_executor, imported on first use (it loads without dask; dask only when run)."""
+    from engine.bench import dask_executor
+
+    return dask_executor
+
+
+def open_session(
+    name: str, work: Work, workers: int, start_method: str | None = None, scheduler: str | None = None
+) -> Session:
+    """The executor called `name`, not yet started; InputError for an unknown name or start method.
+
+    `scheduler` (a Dask scheduler address) is for the `dask` executor only; None starts a LocalCluster."""
     if name not in EXECUTORS:
         raise InputError("executors", f"unknown executor {name!r}", ", ".join(EXECUTORS))
+    if name in _dask().DASK_EXECUTORS:
+        return DaskSession(name, work, workers, scheduler)
     if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
         accepted = [method for method in START_METHODS if method in multiprocessing.get_all_start_methods()]
         raise InputError("start_method", f"{start_method!r} is not available here", ", ".join(accepted))

@@ -2,12 +2,13 @@
 
 Owns loading and checking the file (errors name the file, the entry and the field), turning a preset into
 BenchSpecs (and, for a preset across interpreters, into variants resolved from the interpreters found), and
-judging a finished run or comparison against what the preset says it should show. No streamlit here.
+judging a finished run or comparison against what the preset says it should show. Every preset must fit the
+public mode's limits, so a shared deployment (and the Predict quiz there) can run each one. No streamlit here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -17,10 +18,13 @@ import tomllib
 
 from engine.bench.probe import speedup_limit_of
 from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
-from engine.bench.variants import GIL_CHOICES, REPEATS_PER_ROUND, Comparison, Variant
+from engine.bench.runner import PUBLIC_LIMITS, estimated_sequential_task_s, validate_spec
+from engine.bench.sweeps import crossover, near_crossover, sweep_points, task_overhead
+from engine.bench.variants import GIL_CHOICES, MAX_VARIANTS, REPEATS_PER_ROUND, Comparison, Variant, min_rounds
 from engine.bench.verdicts import band_text, executor_verdict, interval_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import Interpreter
+from engine.lesson.facts import expand, fact
 
 PRESETS_FILE = Path(__file__).parent / "data" / "presets.toml"
 PRESET_IDS: tuple[str, ...] = (
@@ -31,6 +35,7 @@ PRESET_IDS: tuple[str, ...] = (
     "overhead_size",
     "scaling_workers",
     "free_threading",
+    "dask_task_cost",
 )
 # How a preset's variant picks its interpreter: the free-threaded build found, the GIL build of that same
 # version, or the interpreter chosen on the page.
@@ -106,6 +111,11 @@ class Preset:
     budget_s: float | None = None  # each run's time bound for adding repeats (a sweep: per run; variants: all)
     variants: tuple[PresetVariant, ...] = ()
     round_repeats: int = REPEATS_PER_ROUND  # across interpreters: each worker's repeats per round
+    # A size sweep may also find where one executor comes near another (near = [executor, reference]) and
+    # measure one executor's cost per task (task_cost) beside a documented figure (task_cost_fact, a fact id).
+    near: tuple[str, str] | None = None
+    task_cost: str | None = None
+    task_cost_fact: str | None = None
 
     def spec(self, size: int | None = None, workers: int | None = None, available: Collection[str] = ()) -> BenchSpec:
         """One run of this preset (a sweep point overrides size or workers); `available` adds optional executors."""
@@ -160,6 +170,9 @@ _OPTIONAL: dict[str, type] = {
     "expect": list,
     "optional_executors": list,
     "budget_s": float,
+    "near": list,
+    "task_cost": str,
+    "task_cost_fact": str,
     "variant": list,
     "round_repeats": int,
 }
@@ -306,6 +319,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
             raise _fail(path, entry, "sweep_values", f"is {list(sweep_values)}", f"sizes from {low} to {high}")
     elif "sweep_values" in raw:
         raise _fail(path, entry, "sweep_values", "is set without a sweep", 'sweep = "size" or "workers"')
+    near, task_cost, task_cost_fact = _parse_dask_sweep(path, entry, raw, executors, sweep)
     expect = tuple(
         _parse_expectation(path, entry, number, item, executors) for number, item in enumerate(raw.get("expect", []))
     )
@@ -313,6 +327,8 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
     variant_ids = [variant.id for variant in variants]
     if len(set(variant_ids)) < len(variant_ids):
         raise _fail(path, entry, "variant", f"has ids {variant_ids}", "each variant id once")
+    if len(variants) > MAX_VARIANTS:
+        raise _fail(path, entry, "variant", f"has {len(variants)} variants", f"at most {MAX_VARIANTS}")
     if raw.get("round_repeats", 1) < 1 or ("round_repeats" in raw and not variants):
         raise _fail(path, entry, "round_repeats", f"is {raw['round_repeats']}", "1 or more, with [[preset.variant]]")
     if variants and sweep != "none":
@@ -330,7 +346,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         size=raw.get("size"),
         repeats=raw["repeats"],
         warmups=raw["warmups"],
-        should_show=raw["should_show"].strip(),
+        should_show=expand(raw["should_show"].strip()),
         sweep=sweep,
         sweep_values=sweep_values,
         expect=expect,
@@ -338,7 +354,60 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         budget_s=float(raw["budget_s"]) if "budget_s" in raw else None,
         variants=variants,
         round_repeats=raw.get("round_repeats", REPEATS_PER_ROUND),
+        near=near,
+        task_cost=task_cost,
+        task_cost_fact=task_cost_fact,
     )
+
+
+def _parse_dask_sweep(
+    path: Path, entry: str, raw: dict[str, Any], executors: tuple[str, ...], sweep: str
+) -> tuple[tuple[str, str] | None, str | None, str | None]:
+    """The optional near / task_cost / task_cost_fact fields of a size sweep, checked."""
+    if sweep != "size" and any(name in raw for name in ("near", "task_cost", "task_cost_fact")):
+        raise _fail(path, entry, "near", "is set without a size sweep", 'sweep = "size"')
+    near = None
+    if "near" in raw:
+        pair = tuple(raw["near"])
+        if len(pair) != 2 or len(set(pair)) != 2 or any(name not in executors[1:] for name in pair):
+            raise _fail(
+                path, entry, "near", f"is {list(pair)!r}", "[executor, reference]: two of its non-baseline executors"
+            )
+        near = (str(pair[0]), str(pair[1]))
+    task_cost = raw.get("task_cost")
+    if task_cost is not None and task_cost not in executors[1:]:
+        raise _fail(path, entry, "task_cost", f"is {task_cost!r}", "one of its non-baseline executors")
+    task_cost_fact = raw.get("task_cost_fact")
+    if task_cost_fact is not None:
+        if task_cost is None:
+            raise _fail(path, entry, "task_cost_fact", "is set without task_cost", "task_cost = an executor")
+        try:
+            fact(task_cost_fact)
+        except LookupError:
+            raise _fail(path, entry, "task_cost_fact", f"is {task_cost_fact!r}", "a fact id of facts.toml") from None
+    return near, task_cost, task_cost_fact
+
+
+def sweep_sentences(preset: Preset, results: Sequence[BenchResult]) -> tuple[str, ...]:
+    """What a size sweep showed, in words: each executor's crossover, then where one comes near another and
+    what one task costs beside the documented figure, where the preset asks for them."""
+    from kernels import get_kernel
+
+    if preset.sweep != "size":
+        raise ValueError(f"{preset.id} is not a size sweep")
+    unit = get_kernel(preset.kernel).size_unit
+    points = sweep_points(results, by="size")
+    measured = {point.executor for point in points}
+    named = [name for name in (*preset.executors[1:], *preset.optional_executors) if name in measured]
+    sentences = [crossover(points, name, unit=unit).sentence for name in named]
+    if preset.near is not None:
+        sentences.append(near_crossover(points, *preset.near, unit=unit).sentence)
+    if preset.task_cost is not None:
+        sentences.append(task_overhead(results, preset.task_cost).sentence)
+        if preset.task_cost_fact is not None:
+            documented = fact(preset.task_cost_fact)
+            sentences.append(f"Documented, for comparison: {documented.statement} ({documented.citation})")
+    return tuple(sentences)
 
 
 def load_presets(path: Path = PRESETS_FILE, kernels: dict[str, tuple[int, int]] | None = None) -> dict[str, Preset]:
@@ -354,6 +423,7 @@ def load_presets(path: Path = PRESETS_FILE, kernels: dict[str, tuple[int, int]] 
     presets: dict[str, Preset] = {}
     for index, raw in enumerate(raw_presets):
         preset = _parse_preset(path, index, raw, kernel_sizes)
+        _check_public(path, preset)
         if preset.id in presets:
             raise _fail(path, preset.id, "id", "appears twice", "each id once")
         presets[preset.id] = preset
@@ -361,6 +431,47 @@ def load_presets(path: Path = PRESETS_FILE, kernels: dict[str, tuple[int, int]] 
     if missing:
         raise InputError(path.name, f"lacks presets {missing}", ", ".join(PRESET_IDS))
     return presets
+
+
+def _check_public(path: Path, preset: Preset) -> None:
+    """InputError unless every run of `preset`, optional executors included, fits the public mode's limits;
+    across interpreters, the budget too and the rounds every variant must run before the budget can stop them."""
+    for spec in preset.specs(available=preset.optional_executors):
+        try:
+            validate_spec(spec, PUBLIC_LIMITS)
+        except InputError as error:
+            raise _fail(
+                path, preset.id, error.field, f"{error.problem} (over the public mode's limits)", error.accepted
+            ) from None
+        if preset.variants:
+            _check_public_variants(path, preset, spec)
+
+
+def _check_public_variants(path: Path, preset: Preset, spec: BenchSpec) -> None:
+    limit_s = PUBLIC_LIMITS.max_run_s
+    if preset.budget_s is not None and preset.budget_s > limit_s:
+        raise _fail(
+            path, preset.id, "budget_s", f"is {preset.budget_s:g} (over the public mode's limits)", f"0 to {limit_s:g}"
+        )
+    # The first rounds run whatever the budget (engine.bench.variants.run_variants): each variant's worker does
+    # its warm-ups and round_repeats per round, every executor as slow as sequential (runner's linear model).
+    from kernels import get_kernel
+
+    kernel = get_kernel(spec.kernel)
+    size = kernel.default_size if spec.size is None else spec.size
+    rounds = min_rounds(preset.round_repeats, spec.repeats)
+    executors = len(set(spec.executors) | {"sequential"})
+    runs = len(preset.variants) * rounds * (spec.warmups + preset.round_repeats) * executors
+    estimate_s = runs * spec.tasks * estimated_sequential_task_s(kernel, size, spec.latency_ms)
+    if estimate_s > limit_s:
+        raise _fail(
+            path,
+            preset.id,
+            "variant",
+            f"{len(preset.variants)} variants in {rounds} rounds would take about {estimate_s:.0f} s "
+            "(over the public mode's limits)",
+            f"runs under {limit_s:.0f} s: fewer variants, round_repeats, tasks or executors, or a smaller size",
+        )
 
 
 @cache

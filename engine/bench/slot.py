@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from engine.bench.results import BenchResult, BenchSpec
@@ -214,3 +214,53 @@ def comparison_work(
         job.fraction = 1.0
 
     return work
+
+
+# The owner's Dask scheduler, read from the server's environment: the only address a public deployment uses.
+SCHEDULER_ENV = "LAB_DASK_SCHEDULER"
+_LOCAL_CLUSTER = "blank: a LocalCluster on this host, within the run limits"
+
+
+def owner_scheduler(environ: Mapping[str, str]) -> str | None:
+    """The scheduler address in LAB_DASK_SCHEDULER, checked; None when it is not set (a LocalCluster)."""
+    from engine.bench.dask_executor import ACCEPTED_ADDRESS, check_address
+
+    text = environ.get(SCHEDULER_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        check_address(text)
+    except InputError:
+        raise InputError(SCHEDULER_ENV, f"{text!r} is not a scheduler address", ACCEPTED_ADDRESS) from None
+    return text
+
+
+def scheduler_for(public: bool, environ: Mapping[str, str], requested: str | None = None) -> str | None:
+    """The scheduler address a run's dask executor uses, or None for a LocalCluster.
+
+    Local mode: the address typed on the page, else the owner's LAB_DASK_SCHEDULER, else a LocalCluster.
+    Public mode: a visitor never chooses one (Dask workers run whatever code the scheduler sends them, so an
+    address belongs to its owner): only the owner's LAB_DASK_SCHEDULER, else a LocalCluster; anything typed
+    is refused unless it is that very address."""
+    from engine.bench.dask_executor import check_address
+
+    owner = owner_scheduler(environ)
+    text = (requested or "").strip()
+    if public:
+        if text and text != owner:
+            raise InputError(
+                "scheduler",
+                "a visitor cannot choose a Dask scheduler on a shared deployment",
+                f"{_LOCAL_CLUSTER}, or the server owner's {SCHEDULER_ENV}",
+            )
+        return owner
+    if not text:
+        return owner
+    check_address(text)  # InputError naming `scheduler` and the accepted form
+    return text
+
+
+def with_scheduler(plan: RunPlan, scheduler: str | None) -> RunPlan:
+    """`plan` with every spec that runs the dask executor pointed at `scheduler` (None: a LocalCluster)."""
+    specs = tuple(replace(spec, scheduler=scheduler) if "dask" in spec.executors else spec for spec in plan.specs)
+    return replace(plan, specs=specs)

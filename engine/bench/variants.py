@@ -22,12 +22,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from engine.bench import disturbance
 from engine.bench.intervals import CONFIDENCE, MIN_INTERVAL_REPEATS, narrow_enough, speedup_interval
 from engine.bench.measure import summarize
 from engine.bench.results import (
+    GIL_SETTINGS,
     SCHEMA,
     STOPPED_BY,
     VERSION,
@@ -35,13 +36,19 @@ from engine.bench.results import (
     BenchSpec,
     Disturbance,
     ExecutorResult,
+    Name,
+    Text,
     assess,
 )
-from engine.bench.runner import Progress, run_benchmark
+from engine.bench.runner import Progress, gil_rule, run_benchmark
+from engine.bounds import AtLeast
 from engine.errors import InputError
 
 KIND = "comparison"
-GIL_CHOICES: tuple[str, ...] = ("default", "on", "off")
+GIL_CHOICES: tuple[str, ...] = GIL_SETTINGS
+BUILDS: tuple[str, ...] = ("free-threaded", "GIL")
+# The most variants one comparison holds (checked on import, engine.bench.result_import).
+MAX_VARIANTS = 8
 # Repeats each worker gives per round: few, so that the rounds interleave the variants finely.
 REPEATS_PER_ROUND = 2
 MAX_ROUNDS = 15
@@ -76,8 +83,10 @@ def parse_variant(text: str) -> Variant:
 
 
 def check_variants(variants: Sequence[Variant], probe: Callable[[str, str], Any] | None = None) -> tuple[Variant, ...]:
-    """`variants` if each interpreter runs and can take its GIL setting (decided from its probe, never from the
-    flag being accepted); InputError naming --variant otherwise."""
+    """`variants` if each interpreter runs and can take its GIL setting (runner.gil_rule, decided from its probe,
+    never from the flag being accepted); InputError naming --variant otherwise."""
+    if len(variants) > MAX_VARIANTS:
+        raise InputError("variant", f"is given {len(variants)} times", f"at most {MAX_VARIANTS} variants")
     if probe is None:
         from engine.host import probe_interpreter as probe
     for variant in variants:
@@ -85,17 +94,10 @@ def check_variants(variants: Sequence[Variant], probe: Callable[[str, str], Any]
         if not found.ok or not found.supported:
             reason = found.reason or f"Python {found.version}"
             raise InputError("variant", f"{variant.python!r} cannot run the worker ({reason})", "a Python 3.10+")
-        minor = tuple(int(part) for part in found.version.split(".")[:2])
-        if variant.gil != "default" and minor < (3, 13):
-            raise InputError(
-                "variant", f"{variant.text()!r}: Python {found.version} has no -X gil", "gil=on|off on 3.13+"
-            )
-        if variant.gil == "off" and not found.free_threaded_build:
-            raise InputError(
-                "variant",
-                f"{variant.text()!r}: a GIL build cannot turn its GIL off",
-                "gil=off on a free-threaded build",
-            )
+        try:
+            gil_rule(variant.gil, found.version, found.free_threaded_build)
+        except InputError as error:
+            raise InputError("variant", f"{variant.text()!r}: {error.problem}", error.accepted) from None
     return tuple(variants)
 
 
@@ -103,13 +105,13 @@ def check_variants(variants: Sequence[Variant], probe: Callable[[str, str], Any]
 class VariantInfo:
     """What differs between the runs of a comparison: the interpreter, its build, the GIL asked and measured."""
 
-    python: str
-    version: str
-    build: str  # "free-threaded" or "GIL"
-    gil: str  # asked: default, on or off
+    python: Text
+    version: Name
+    build: Literal[BUILDS]  # "free-threaded" or "GIL"
+    gil: Literal[GIL_SETTINGS]  # asked: default, on or off
     gil_enabled: bool | None  # measured inside the worker at the start of its run
-    role: str = ""
-    label: str = ""
+    role: Name = ""
+    label: Name = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -124,7 +126,7 @@ class VariantInfo:
         for name in ("python", "version", "build", "gil"):
             if not isinstance(data.get(name), str):
                 raise InputError(f"variants.{name}", f"is {data.get(name)!r}", "a string")
-        if data["build"] not in ("free-threaded", "GIL") or data["gil"] not in GIL_CHOICES:
+        if data["build"] not in BUILDS or data["gil"] not in GIL_CHOICES:
             raise InputError("variants.build", f"is {data['build']!r}/{data['gil']!r}", "free-threaded or GIL")
         if data.get("gil_enabled") is not None and not isinstance(data["gil_enabled"], bool):
             raise InputError("variants.gil_enabled", f"is {data['gil_enabled']!r}", "true, false or null")
@@ -150,8 +152,8 @@ def info_of(variant: Variant, result: BenchResult) -> VariantInfo:
     host = result.host
     build = "free-threaded" if host.get("free_threaded_build") else "GIL"
     version = str(host.get("python_version", "?"))
-    # The worker's own reading as the run began (ft-gil's result field), else the probe's at its start.
-    measured = getattr(result, "gil_at_start", None)
+    # The worker's own reading as the run began, else (a result from before 3.13's readings) the probe's.
+    measured = result.gil_at_start
     measured = host.get("gil_enabled") if measured is None else measured
     gil_enabled = None if measured is None else bool(measured)
     return VariantInfo(
@@ -169,16 +171,16 @@ def info_of(variant: Variant, result: BenchResult) -> VariantInfo:
 class SingleThreadCost:
     """The free-threaded build's sequential median over the GIL build's of the same version, with its interval."""
 
-    free_threaded: str  # the variants' labels
-    gil_build: str
-    version: str  # major.minor
-    ratio: float
-    interval: tuple[float, float] | None
-    documented: str | None  # the facts table's figure for this version, quoted
-    documented_source: str | None  # the document and section
-    documented_url: str | None
+    free_threaded: Name  # the variants' labels
+    gil_build: Name
+    version: Name  # major.minor
+    ratio: Annotated[float, AtLeast(0)]
+    interval: tuple[Annotated[float, AtLeast(0)], Annotated[float, AtLeast(0)]] | None
+    documented: Text | None  # the facts table's figure for this version, quoted
+    documented_source: Text | None  # the document and section
+    documented_url: Text | None
     noise_wider: bool  # the interval is wider than the effect: this run cannot resolve it
-    sentence: str
+    sentence: Text
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -304,8 +306,8 @@ def run_variants(
     are done. `run` is runner.run_benchmark (tests pass a fake); the first worker looks at the host's load
     beforehand, the others do not (they follow one another at once).
     """
-    if not variants:
-        raise InputError("variant", "none given", "one or more PATH[:gil=on|off]")
+    if not variants or len(variants) > MAX_VARIANTS:
+        raise InputError("variant", f"{len(variants)} given", f"1 to {MAX_VARIANTS} of PATH[:gil=on|off]")
     first_round = min_rounds(repeats_per_round, spec.repeats)
     rounds: list[list[BenchResult]] = [[] for _ in variants]
     started = clock()
@@ -420,15 +422,6 @@ def merge_rounds(results: Sequence[BenchResult], stopped_by: str | None = None) 
         samples += [dataclasses.replace(sample, t_s=sample.t_s + offset) for sample in result.samples]
         offset += max((sample.t_s for sample in result.samples), default=0.0)
     host = dict(first.host)
-    # The GIL as the last round ended, and the first time it came back on in any round (ft-gil's fields).
-    names = {field.name for field in dataclasses.fields(BenchResult)}
-    gil_fields: dict[str, Any] = {}
-    if "gil_at_end" in names:
-        gil_fields["gil_at_end"] = getattr(last, "gil_at_end", None)
-    if "gil_reenabled" in names:
-        gil_fields["gil_reenabled"] = next(
-            (r.gil_reenabled for r in results if getattr(r, "gil_reenabled", None)), None
-        )
     found = _merge_disturbance([result.disturbance for result in results if result.disturbance is not None])
     disturbed = any(result.disturbed for result in results) if found is None else _is_disturbed(found)
     spec = dataclasses.replace(first.spec, repeats=sum(result.spec.repeats for result in results))
@@ -442,7 +435,10 @@ def merge_rounds(results: Sequence[BenchResult], stopped_by: str | None = None) 
         stopped_by=stopped_by,
         disturbed=disturbed,
         disturbance=found,
-        **gil_fields,
+        # The GIL as the first round began and the last ended, and the first time it came back on in any round.
+        gil_at_start=first.gil_at_start,
+        gil_at_end=last.gil_at_end,
+        gil_reenabled=next((result.gil_reenabled for result in results if result.gil_reenabled), None),
     )
     return assess(merged)
 

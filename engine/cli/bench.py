@@ -12,7 +12,15 @@ import sys
 from typing import Any
 
 from engine.bench import disturbance
-from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchResult, BenchSpec
+from engine.bench.results import (
+    DEFAULT_REPEATS,
+    EXECUTORS,
+    GIL_SETTINGS,
+    START_METHODS,
+    BenchResult,
+    BenchSpec,
+    gil_came_back_text,
+)
 from engine.bench.runner import LOCAL_LIMITS, Progress, RunFailed, check_python, run_benchmark, validate_spec
 from engine.bench.slot import progress_wording
 from engine.bench.variants import Comparison, check_variants, parse_variant, run_variants
@@ -48,7 +56,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--warmups", default="1", help="untimed warm-up repeats (default 1)")
     parser.add_argument("--latency-ms", default=None, help="hybrid only: fetch latency per task in ms")
     parser.add_argument("--start-method", default=None, help=f"for processes: {', '.join(START_METHODS)}")
+    parser.add_argument("--scheduler", default=None, help="dask only: a running scheduler tcp://HOST:PORT")
     parser.add_argument("--python", default=None, help="run the worker under this interpreter (default: this one)")
+    parser.add_argument(
+        "--gil",
+        default="default",
+        help=f"{', '.join(GIL_SETTINGS)} (default: the interpreter's own): on/off start the worker with -X gil=1 or "
+        "-X gil=0; off needs a free-threaded build, on/off Python 3.13+",
+    )
     parser.add_argument(
         "--variant",
         action="append",
@@ -88,6 +103,8 @@ def spec_from_args(args: argparse.Namespace) -> BenchSpec:
         budget_s=_seconds_value("budget_s", args.budget_s),
         start_method=args.start_method,
         latency_ms=_whole_number("latency_ms", args.latency_ms),
+        scheduler=args.scheduler,
+        gil=args.gil,
     )
     return validate_spec(spec)
 
@@ -109,6 +126,8 @@ def format_table(result: BenchResult) -> str:
     host, spec = result.host, result.spec
     size = spec.size if spec.size is not None else REGISTRY[spec.kernel].default_size
     gil = "GIL enabled" if host["gil_enabled"] else "GIL disabled (free-threaded)"
+    if spec.gil != "default":
+        gil += f", gil {spec.gil} ({'-X gil=1' if spec.gil == 'on' else '-X gil=0'})"
     rounds = max((entry.repeats for entry in result.executors), default=0)
     lines = [
         f"{spec.kernel}: {spec.tasks} tasks, size {size}, "
@@ -118,6 +137,9 @@ def format_table(result: BenchResult) -> str:
         f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8} "
         f"{'95% interval':>13}  {'correct':<7}  band",
     ]
+    came_back = gil_came_back_text(result)
+    if came_back is not None:
+        lines[2:2] = [f"{came_back}", ""]
     withheld = verdict_withheld(result)
     for entry in result.executors:
         if entry.unavailable or entry.error:
@@ -178,6 +200,8 @@ def format_comparison(comparison: Comparison) -> str:
 def _run_variants(args: argparse.Namespace, spec: BenchSpec, timeout_s: int) -> int:
     if args.python:
         raise InputError("python", "is given with --variant", "either --python or --variant")
+    if args.gil != "default":
+        raise InputError("gil", "is given with --variant", "each variant's own GIL: --variant PATH:gil=on|off")
     if len(args.variant) < 2:
         raise InputError("variant", "is given once", "two or more --variant (one interpreter: --python)")
     variants = check_variants([parse_variant(text) for text in args.variant])

@@ -35,6 +35,9 @@ class Fact:
     kind: Literal["documented", "measured"]
     number: float | None = None
     unit: str | None = None
+    # Where the figure is a range: its ends, in `unit` (number is then the figure a model uses by default).
+    low: float | None = None
+    high: float | None = None
 
     @property
     def citation(self) -> str:
@@ -81,6 +84,14 @@ def number(fact_id: str) -> float:
     if value is None:
         raise LookupError(f"fact {fact_id!r} has no number for a model")
     return value
+
+
+def bounds(fact_id: str) -> tuple[float, float]:
+    """A fact's range for a model: (low, high) in its `unit`; LookupError when it states no range."""
+    found = fact(fact_id)
+    if found.low is None or found.high is None:
+        raise LookupError(f"fact {fact_id!r} states no range for a model")
+    return found.low, found.high
 
 
 def references(text: str) -> tuple[str, ...]:

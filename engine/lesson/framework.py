@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.errors import InputError
+from engine.lesson.approaches import APPROACH_IDS, ids_where
+from engine.lesson.approaches import APPROACHES as APPROACH_RECORDS
 from engine.lesson.facts import fact
 
 WORKLOAD_KINDS: tuple[str, ...] = (
@@ -30,42 +32,11 @@ WORKLOAD_TITLES: dict[str, str] = {
     "hybrid": "Hybrid: CPU and I/O",
 }
 
-# The five approaches of the lesson's table come first; the others are where the facts call for them.
-APPROACHES: tuple[str, ...] = (
-    "single_threaded",
-    "free_threaded",
-    "multiprocessing",
-    "asyncio",
-    "free_threaded_asyncio",
-    "threads",
-    "asyncio_multiprocessing",
-    "subinterpreters",
-    "distributed",
-)
-
-APPROACH_TITLES: dict[str, str] = {
-    "single_threaded": "Single-threaded Python",
-    "free_threaded": "Free-threaded Python (threads without the GIL)",
-    "multiprocessing": "Multiprocessing (a process pool)",
-    "asyncio": "asyncio (one event loop)",
-    "free_threaded_asyncio": "Free-threaded Python + asyncio",
-    "threads": "Threads on a GIL build",
-    "asyncio_multiprocessing": "asyncio + a process pool",
-    "subinterpreters": "Subinterpreters (InterpreterPoolExecutor, 3.14)",
-    "distributed": "Distributed workers (past one machine)",
-}
-
-# Approaches that run CPU work on more than one core at once.
-PARALLEL_CPU_APPROACHES: frozenset[str] = frozenset(
-    {
-        "free_threaded",
-        "multiprocessing",
-        "free_threaded_asyncio",
-        "asyncio_multiprocessing",
-        "subinterpreters",
-        "distributed",
-    }
-)
+# The approaches, derived from their records (engine/lesson/approaches.py): no second list of names.
+APPROACHES: tuple[str, ...] = APPROACH_IDS
+APPROACH_TITLES: dict[str, str] = {record.id: record.title for record in APPROACH_RECORDS.values()}
+# Approaches that run pure-Python CPU work on more than one core at once.
+PARALLEL_CPU_APPROACHES: frozenset[str] = ids_where(lambda record: record.parallel_cpu)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cache
 
@@ -19,6 +19,7 @@ from engine.bench.results import BANDS, BenchResult, band_wording, speedup_band
 from engine.bench.verdicts import verdict_withheld
 from engine.errors import InputError
 from engine.lesson import recommend
+from engine.lesson.costs import default_costs
 from engine.lesson.framework import APPROACH_TITLES, WORKLOAD_TITLES
 from engine.lesson.profile import WorkloadProfile
 from engine.lesson.scenarios import DIFFICULTIES, SCENARIO_MODES, SOURCES, Scenario
@@ -171,19 +172,10 @@ def _checked_count(count: int) -> int:
     return count
 
 
-# recommend(profile, costs) is not on main yet: until it is, the path comes from today's recommend(profile),
-# whose own profile class requires a latency and knows none of the I/O model's fields. A deadline this long
-# changes no step of the path. When the new signature lands, this function becomes
-# `recommend.recommend(profile, <documented default costs>).decision_path`, and nothing else changes.
-_NO_DEADLINE_MS = 3_600_000.0
-
-
 @cache
 def _decision_path(profile: WorkloadProfile) -> tuple[str, ...]:
-    known = {item.name for item in fields(recommend.WorkloadProfile)}
-    said = {name: value for name, value in profile.to_dict().items() if name in known}
-    said.setdefault("latency_ms", _NO_DEADLINE_MS)
-    return tuple(recommend.recommend(recommend.WorkloadProfile.from_mapping(said)).decision_path)
+    # The documented default costs: a quiz's path must not change with the host that serves it.
+    return tuple(recommend.recommend(profile, default_costs()).decision_path)
 
 
 def decision_path_for(scenario: Scenario) -> tuple[str, ...]:

@@ -1,333 +1,167 @@
-"""What the user takes home: a standalone benchmark script and a migration guide.
+"""What the user takes home: the benchmark template with its header filled in, and a migration guide.
 
-The template is standard-library Python that runs on 3.10+ (GIL or free-threaded); it times the
-recommended approach and its alternatives against a sequential baseline. No streamlit here.
+The template is a real, linted, tested file beside this one (engine/lesson/benchmark_template.py); this
+module only fills its header of constants (approach, executors, workers, sizes, the bands). Approaches
+are read from their records. Pure: reads only the package's own files; no streamlit.
 """
 
 from __future__ import annotations
 
 import math
-from string import Template
-from typing import TYPE_CHECKING
+import re
+from functools import cache
+from pathlib import Path
 
 from engine.bench.results import BANDS
-from engine.lesson import framework
+from engine.lesson.approaches import approach
+from engine.lesson.facts import fact
+from engine.lesson.profile import WorkloadProfile
 
-if TYPE_CHECKING:
-    from engine.lesson.recommend import WorkloadProfile
-
-# What the benchmark runs for each approach (engine/results.EXECUTORS). Distributed work is measured
-# on one machine first: its per-machine part is a process pool.
-APPROACH_EXECUTOR: dict[str, str] = {
-    "single_threaded": "sequential",
-    "threads": "threads",
-    "free_threaded": "threads",
-    "multiprocessing": "processes",
-    "asyncio": "asyncio",
-    "free_threaded_asyncio": "asyncio_threads",
-    "asyncio_multiprocessing": "asyncio_processes",
-    "subinterpreters": "interpreters",
-    "distributed": "processes",
+TEMPLATE_FILE = Path(__file__).with_name("benchmark_template.py")
+_HEADER = re.compile(r"(# --- header:[^\n]*\n)(.*?)(# --- end of header ---\n)", re.DOTALL)
+# The stand-in work per kind of workload: (WORK, SIZE, WAIT_S) for the template's header.
+_STAND_IN: dict[str, tuple[str, int, float]] = {
+    "c": ("c", 4096, 0.0),
+    "io_bound": ("io", 0, 0.02),
+    "hybrid": ("hybrid", 20000, 0.02),
+    "cpu": ("cpu", 60000, 0.0),
 }
-
-# The stand-in work for each kind of workload, to be replaced by the user's own.
-_NO_FETCH = '''def fetch_blocking(item):
-    """The I/O part, blocking. This workload has none: the item is the data."""
-    return item
-
-
-async def fetch(item):
-    """The I/O part, async. This workload has none."""
-    return item
-'''
-_WAIT_FETCH = '''def fetch_blocking(item):
-    """The I/O part, blocking: a wait stands in for a request. Replace with your call."""
-    time.sleep(WAIT_S)
-    return item
+TEMPLATE_TASKS = 16
+# The one template that needs a package says so on its first line (the distributed approach's, run on Dask).
+NEEDS_DASK = (
+    '# Needs a package: dask[distributed] (pip install "dask[distributed]"); every other runner here is standard\n'
+    "# library only. By default it starts a LocalCluster on this machine; --scheduler tcp://HOST:PORT uses yours.\n"
+)
+TEMPLATE_REPEATS = 5
 
 
-async def fetch(item):
-    """The I/O part, async: the same wait without blocking the loop. Replace with your async call."""
-    await asyncio.sleep(WAIT_S)
-    return item
-'''
-_PRIMES = """
-    limit = SIZE + data
-    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))"""
-_WORK: dict[str, str] = {
-    "cpu": _NO_FETCH
-    + '''
-
-def compute(data):
-    """The CPU part: count primes below a limit, in pure Python. Replace with your function."""'''
-    + _PRIMES,
-    "c": _NO_FETCH
-    + '''
-
-def compute(data):
-    """The CPU part, in C code that releases the GIL: sha256 of a large buffer. Replace with yours."""
-    import hashlib
-
-    return hashlib.sha256(bytes([data % 256]) * (SIZE * 1024)).hexdigest()''',
-    "io": _WAIT_FETCH
-    + '''
-
-def compute(data):
-    """The CPU part: this workload has almost none."""
-    return data * 2''',
-    "hybrid": _WAIT_FETCH
-    + '''
-
-def compute(data):
-    """The CPU part: count primes below a limit, in pure Python. Replace with your parsing or scoring."""'''
-    + _PRIMES,
-}
-
-_SCRIPT = Template('''"""Benchmark template from Concurrency Lab: $title against its alternatives.
-
-Put your own work in fetch_blocking / fetch (the waiting part) and compute (the CPU part), then run
-`python $filename` (add --quick for a tiny run). Standard library only; Python 3.10+.
-Keep the `if __name__ == "__main__"` guard: worker processes re-import this file.
-"""
-
-import argparse
-import asyncio
-import concurrent.futures
-import os
-import statistics
-import sys
-import time
-
-RECOMMENDED = "$runner"
-COMPARE = $compare
-WORKERS = $workers
-# --quick is also passed through the environment: worker processes and subinterpreters import this file anew.
-QUICK = "--quick" in sys.argv[1:] or os.environ.get("LAB_BENCH_QUICK") == "1"
-if QUICK:
-    os.environ["LAB_BENCH_QUICK"] = "1"
-ITEMS, SIZE, WAIT_S, REPEATS, WARMUPS = (4, $quick_size, 0.002, 1, 0) if QUICK else (16, $size, 0.02, 5, 1)
-# The interpretation table: (upper edge of the speedup, what it means).
-BANDS = $bands
+@cache
+def template_source() -> str:
+    """The template file as it stands in the repository."""
+    return TEMPLATE_FILE.read_text(encoding="utf-8")
 
 
-$work
+def fill_header(**constants: object) -> str:
+    """The template with its header replaced by these constants (Python literals, in the given order)."""
+    body = "".join(f"{name} = {_literal(value)}\n" for name, value in constants.items())
+    filled, count = _HEADER.subn(lambda match: match.group(1) + body + match.group(3), template_source(), count=1)
+    if count != 1:
+        raise LookupError(f"{TEMPLATE_FILE.name} has no header block to fill")
+    return filled
 
 
-def work(item):
-    """One whole task, blocking: wait, then compute."""
-    return compute(fetch_blocking(item))
+def _literal(value: object) -> str:
+    if isinstance(value, float) and math.isinf(value):
+        return 'float("inf")'
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_literal(item) for item in value) + ")"
+    return repr(value)
 
 
-def run_sequential(items, pool):
-    return [work(item) for item in items]
-
-
-def run_pool(items, pool):
-    return list(pool.map(work, items))
-
-
-def run_asyncio(items, pool):
-    async def one(item):
-        return compute(await fetch(item))
-
-    async def main():
-        return list(await asyncio.gather(*(one(item) for item in items)))
-
-    return asyncio.run(main())
-
-
-def run_asyncio_pool(items, pool):
-    async def one(loop, item):
-        data = await fetch(item)
-        return await loop.run_in_executor(pool, compute, data)
-
-    async def main():
-        loop = asyncio.get_running_loop()
-        return list(await asyncio.gather(*(one(loop, item) for item in items)))
-
-    return asyncio.run(main())
-
-
-def _interpreter_pool():
-    # Subinterpreters cannot use functions defined in __main__: import this file as a module by its name.
-    import importlib
-
-    script_dir = os.path.dirname(os.path.abspath(__file__))
-    module_name = os.path.splitext(os.path.basename(__file__))[0]
-    sys.path.insert(0, script_dir)
-    module = importlib.import_module(module_name)
-    pool = concurrent.futures.InterpreterPoolExecutor(
-        WORKERS, initializer=exec, initargs=(f"import sys; sys.path.insert(0, {script_dir!r})",)
-    )
-    return pool, module
-
-
-def make_runner(name):
-    """(run function, pool or None) for an executor name; raises RuntimeError if this Python lacks it."""
-    if name == "sequential":
-        return run_sequential, None
-    if name == "asyncio":
-        return run_asyncio, None
-    if name in ("threads", "asyncio_threads"):
-        pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
-    elif name in ("processes", "asyncio_processes"):
-        pool = concurrent.futures.ProcessPoolExecutor(WORKERS)
-    elif name == "interpreters":
-        if not hasattr(concurrent.futures, "InterpreterPoolExecutor"):
-            raise RuntimeError("InterpreterPoolExecutor needs Python 3.14")
-        pool, module = _interpreter_pool()
-        return (lambda items, pool: list(pool.map(module.work, items))), pool
-    else:
-        raise RuntimeError(f"unknown executor {name}")
-    return (run_asyncio_pool if name.startswith("asyncio_") else run_pool), pool
-
-
-def band(speedup):
-    for upper, wording in BANDS:
-        if speedup < upper or (upper == 2.0 and speedup == upper):
-            return wording
-    return BANDS[-1][1]
-
-
-def measure(name, items):
-    """Median time of REPEATS runs after WARMUPS, with pool start-up timed apart; the results for checking."""
-    started = time.perf_counter()
-    run, pool = make_runner(name)
-    try:
-        result = run(items[:WORKERS], pool)  # the first tasks start the pool's workers
-        startup_s = time.perf_counter() - started
-        for _ in range(WARMUPS):
-            run(items, pool)
-        times = []
-        for _ in range(REPEATS):
-            began = time.perf_counter()
-            result = run(items, pool)
-            times.append(time.perf_counter() - began)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return statistics.median(times), startup_s, result
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a tiny run: few small tasks, one repeat")
-    parser.parse_args()
-    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-    print(f"Python {sys.version.split()[0]}, GIL {'enabled' if gil else 'disabled'}, {WORKERS} workers, "
-          f"{ITEMS} tasks, median of {REPEATS}")
-    items = list(range(ITEMS))
-    baseline_s, _, expected = measure("sequential", items)
-    print(f"{'sequential':<18} {baseline_s:8.4f} s   1.00x   (baseline){' *' if RECOMMENDED == 'sequential' else ''}")
-    for name in [RECOMMENDED] + [other for other in COMPARE if other != RECOMMENDED]:
-        if name == "sequential":
-            continue
-        try:
-            median_s, startup_s, result = measure(name, items)
-        except Exception as error:  # report and go on: one unavailable executor must not hide the others
-            print(f"{name:<18} unavailable: {error}")
-            continue
-        speedup = baseline_s / median_s
-        check = "" if result == expected else "  RESULT DIFFERS FROM THE BASELINE"
-        mark = " *" if name == RECOMMENDED else ""
-        line = f"{name:<18} {median_s:8.4f} s {speedup:6.2f}x   {band(speedup)}"
-        print(f"{line}; start-up {startup_s:.3f} s{mark}{check}")
-    print("* the recommended approach. Speedups are this run's, on this machine: measure yours.")
-
-
-if __name__ == "__main__":
-    main()
-''')
-
-
-def benchmark_template(approach: str, profile: WorkloadProfile, compare: list[str]) -> str:
-    """A runnable benchmark script for `approach` against `compare` (approach ids), with a --quick mode."""
+def benchmark_template(approach_id: str, profile: WorkloadProfile, compare: list[str]) -> str:
+    """A runnable benchmark script for `approach_id` against `compare` (approach ids), with a --quick mode."""
     if profile.releases_gil:
-        work, size = _WORK["c"], 4096
-    elif profile.workload == "io_bound":
-        work, size = _WORK["io"], 0
-    elif profile.workload == "hybrid":
-        work, size = _WORK["hybrid"], 20000
+        stand_in = _STAND_IN["c"]
+    elif profile.workload in ("io_bound", "hybrid"):
+        stand_in = _STAND_IN[profile.workload]
     else:
-        work, size = _WORK["cpu"], 60000
-    runners = [APPROACH_EXECUTOR[other] for other in compare]
-    compare_runners = list(dict.fromkeys(name for name in runners if name != APPROACH_EXECUTOR[approach]))
-    workers = profile.io_concurrency if profile.workload == "io_bound" and profile.io_concurrency else profile.cores
-    return _SCRIPT.substitute(
-        title=framework.APPROACH_TITLES[approach],
-        filename=f"bench_{approach}.py",
-        runner=APPROACH_EXECUTOR[approach],
-        compare=repr(compare_runners),
-        workers=max(workers, 2),
-        size=size,
-        quick_size=size // 20,
-        bands=_bands_source(),
-        work=work,
+        stand_in = _STAND_IN["cpu"]
+    work, size, wait_s = stand_in
+    if profile.io_wait_ms is not None and work in ("io", "hybrid"):
+        wait_s = profile.io_wait_ms / 1000
+    runner = approach(approach_id).executor
+    compare_runners = [name for name in dict.fromkeys(approach(other).executor for other in compare) if name != runner]
+    if profile.workload == "io_bound" and profile.io_concurrency:
+        # The template overlaps as many waits as it has tasks: bounded so that it runs in seconds.
+        workers = min(profile.io_concurrency, TEMPLATE_TASKS)
+    else:
+        workers = profile.cores
+    filled = fill_header(
+        TITLE=approach(approach_id).title,
+        RECOMMENDED=runner,
+        COMPARE=compare_runners,
+        WORKERS=max(workers, 2),
+        WORK=work,
+        SIZE=size,
+        WAIT_S=wait_s,
+        TASKS=TEMPLATE_TASKS,
+        REPEATS=TEMPLATE_REPEATS,
+        BANDS=[(upper, wording) for _, upper, wording in BANDS],
     )
+    return NEEDS_DASK + filled if runner == "dask" else filled
 
 
-def _bands_source() -> str:
-    """The interpretation table as Python source for the standalone script."""
-    rows = []
-    for _, upper, wording in BANDS:
-        edge = repr(upper) if math.isfinite(upper) else 'float("inf")'
-        rows.append(f"({edge}, {wording!r})")
-    return "[" + ", ".join(rows) + "]"
-
-
-def migration_guide(current: str, approach: str, profile: WorkloadProfile) -> list[str]:
+def migration_guide(current: str, approach_id: str, profile: WorkloadProfile) -> list[str]:
     """Steps from what runs now to the recommendation, each with its pitfall."""
-    target = framework.APPROACH_TITLES[approach]
+    record = approach(approach_id)
+    target = record.title
     steps = [
         f"Measure first: drop your function into the benchmark template and run it on the machine that will run "
-        f"it. Keep the single-threaded baseline; you are moving from {framework.APPROACH_TITLES[current]} to "
-        f"{target}."
+        f"it. Keep the single-threaded baseline; you are moving from {approach(current).title} to {target}."
     ]
-    processes = approach in ("multiprocessing", "asyncio_multiprocessing", "distributed")
-    threads = approach in ("threads", "free_threaded", "free_threaded_asyncio")
-    if approach in ("free_threaded", "free_threaded_asyncio"):
+    processes = record.memory == "process"
+    threads = record.memory == "thread"
+    if record.build == "free-threaded":
         steps.append(
-            "Install a free-threaded build (python3.14t; supported but optional in 3.14, PEP 779) and check at run "
-            "time: sysconfig.get_config_var('Py_GIL_DISABLED') == 1 and sys._is_gil_enabled() is False. Importing a "
-            "C extension not declared free-threading-safe turns the GIL back on, with a RuntimeWarning."
+            f"Install a free-threaded build (python3.14t; {fact('ft_supported_314').value}) and check at run time: "
+            "sysconfig.get_config_var('Py_GIL_DISABLED') == 1 and sys._is_gil_enabled() is False. "
+            f"{fact('gil_reenabled_by_extension').statement}"
         )
-    if threads and current != approach:
+    if threads and current != approach_id:
         steps.append(
             "Review thread-safety: every shared mutable object (dicts, lists, counters, caches) gets a lock or becomes "
             "per-thread; hand work over with queue.Queue. Without the GIL, races that were rare become common."
         )
-    if processes and current != "multiprocessing":
+    if approach_id == "threads" and profile.async_client is False:
+        steps.append(
+            "Keep your blocking SDK: call it from a ThreadPoolExecutor sized to the calls you want in flight "
+            "(max_workers=); each call waits in its own thread. From asyncio code, asyncio.to_thread runs it in "
+            f"the loop's default executor: {fact('to_thread_default_workers').statement}"
+        )
+    if processes and approach(current).memory != "process":
         steps.append(
             'Put the entry point under `if __name__ == "__main__":`. spawn (macOS, Windows) and forkserver (the '
-            "default on other Unix from 3.14) start workers that re-import your main module."
+            "default on other Unix from 3.14) start workers that re-import your main module: "
+            f"{fact('main_reimported').statement}"
         )
         steps.append(
             "Make the work picklable: module-level functions (no lambdas or nested functions), arguments and results "
-            "without open files, sockets or locks. Send little and return little: both ways are pickled."
+            f"without open files, sockets or locks. {fact('pickle_callable_every_method').statement} Send little and "
+            "return little: both ways are pickled."
         )
-    if approach == "subinterpreters":
+        steps.append(f"Plan for a crash: {fact('broken_process_pool').statement}")
+    if record.memory == "interpreter":
         steps.append(
             "Use concurrent.futures.InterpreterPoolExecutor (3.14): move the function into an importable module "
             "(functions defined in __main__ cannot be used); arguments and results are pickled; check that each "
-            "extension module you import loads in a subinterpreter."
+            f"extension module you import loads in a subinterpreter. {fact('interpreters_no_shared_mutable').statement}"
         )
-    if approach in ("asyncio", "free_threaded_asyncio", "asyncio_multiprocessing") and current != "asyncio":
-        steps.append(
-            "Make the I/O path async end to end with async client libraries. Never call a blocking function "
-            "(time.sleep, a blocking HTTP client, a blocking socket or file read) inside a coroutine: it stalls "
-            "every task; move it to asyncio.to_thread()."
-        )
+    if record.event_loop and not approach(current).event_loop:
+        if profile.async_client is False:
+            io_step = (
+                "Your SDK has no async client: keep its blocking calls off the loop with asyncio.to_thread "
+                f"({fact('to_thread_default_workers').statement}); that pool's size bounds the calls in flight, "
+                "so set one sized to them with loop.set_default_executor()."
+            )
+        else:
+            io_step = (
+                "Make the I/O path async end to end: an async client library where one exists; a blocking-only "
+                "SDK goes through asyncio.to_thread(). Never call a blocking function (time.sleep, a blocking "
+                "HTTP client, a blocking socket or file read) inside a coroutine: it stalls every task."
+            )
+        steps.append(io_step)
         steps.append(
             "Structure tasks with asyncio.TaskGroup and bound them with asyncio.timeout() (3.11+); cap concurrency "
             "with an asyncio.Semaphore."
         )
-    if approach in ("free_threaded_asyncio", "asyncio_multiprocessing"):
+    if record.event_loop and record.pooled:
         steps.append(
             "Hand the CPU part to the pool with loop.run_in_executor(pool, compute, data) so the loop keeps serving "
-            "waits. asyncio objects are not thread-safe: from another thread use loop.call_soon_threadsafe() or "
-            "asyncio.run_coroutine_threadsafe()."
+            f"waits. {fact('asyncio_not_thread_safe').statement}"
         )
-    if approach not in ("single_threaded", "asyncio"):
+    if record.pooled:
         initializer = "Create one long-lived pool when the program starts, not one per request"
         if profile.expensive_startup:
             initializer += ", and load the expensive state once per worker with initializer=/initargs="
@@ -339,17 +173,47 @@ def migration_guide(current: str, approach: str, profile: WorkloadProfile) -> li
         )
         if processes:
             shutdown += (
-                " On 3.14, ProcessPoolExecutor.terminate_workers() / kill_workers() stop stuck workers, and "
-                "multiprocessing's Process.interrupt() sends SIGINT so the child's finally blocks run."
+                f" On 3.14, {fact('pool_terminate_workers_314').value} stop stuck workers, and "
+                f"{fact('process_interrupt_314').value} so the child's finally blocks run."
             )
         steps.append(shutdown)
-    if approach == "single_threaded" and current != "single_threaded":
+    if approach_id == "single_threaded" and current != "single_threaded":
         steps.append(
-            f"Remove the {framework.APPROACH_TITLES[current]} machinery and run the work in order: it cannot run "
+            f"Remove the {approach(current).title} machinery and run the work in order: it cannot run "
             "in parallel, so pools only added start-up and hand-off costs."
         )
+    edges = [upper for _, upper, _ in BANDS if math.isfinite(upper)]
     steps.append(
-        "Run the benchmark again and read the speedup with the interpretation table: below 1.2x the simpler "
-        "approach stays; above 2.0x it is a clear winner. Your usable core count is the ceiling for CPU work."
+        f"Run the benchmark again and read the speedup with the interpretation table: below {edges[1]:g}x the "
+        f"simpler approach stays; above {edges[2]:g}x it is a clear winner. Your usable core count is the ceiling "
+        "for CPU work."
     )
     return steps
+
+
+def dask_migration_steps() -> list[str]:
+    """From a process pool to a Dask client: the distributed approach's steps, each with its pitfall."""
+    return [
+        "From a process pool to a Dask client: `client = Client()` starts a LocalCluster on this machine and "
+        '`Client("tcp://HOST:PORT", timeout=5)` joins a running cluster. `client.get_executor(pure=False)` is a '
+        "concurrent.futures executor, so `with client.get_executor(pure=False) as pool: list(pool.map(work, items))` "
+        "replaces your ProcessPoolExecutor unchanged (the benchmark template does just that); "
+        "`client.gather(client.map(work, items, pure=False))` is Dask's own form. Keep pure=False for work "
+        "with side effects or randomness: otherwise identical calls are computed once and shared.",
+        "Scale the cluster: run `dask scheduler` on one machine and `dask worker tcp://SCHEDULER:PORT --nworkers N "
+        "--nthreads 1` on each of the others (single-threaded workers, one per core, for pure-Python work on a GIL "
+        "build); a LocalCluster or a cloud cluster grows with cluster.scale(n) or cluster.adapt(minimum=, "
+        "maximum=). Dask workers run any code the scheduler sends them: keep its port on a private network, "
+        "reachable by its owner alone.",
+        "What must pickle: the function, its arguments and its results. Dask uses cloudpickle, so lambdas and "
+        "functions of your main script travel by value, but the modules they import must be installed on every "
+        "worker, at the same versions and on the same Python minor version.",
+        "Mind data locality: send a large input once with client.scatter(data) (or let each worker read it from "
+        "shared storage) and pass the future to the tasks instead of the data; results stay on the worker that "
+        "made them until gathered, so chain tasks on futures and gather only the small answers. The scheduler's "
+        f"overhead is {fact('dask_task_overhead').value}: make every task long next to it (the Benchmark "
+        "page's preset 'Past one machine: what a distributed task costs' measures it on your host).",
+        f"Plan for failure, which differs from a pool's: {fact('broken_process_pool').statement} On Dask, "
+        f"{fact('dask_worker_failure').statement[0].lower()}{fact('dask_worker_failure').statement[1:]} So the "
+        "run finishes with every answer, only later; and a task may run twice, so make tasks safe to repeat.",
+    ]
