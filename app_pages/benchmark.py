@@ -9,15 +9,26 @@ import uuid
 
 import streamlit as st
 
-from engine.bench.presets import PRESET_IDS, get_preset, presets
+from engine.bench.presets import PRESET_IDS, get_preset, presets, resolve_variants
 from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, GIL_SETTINGS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
-from engine.bench.slot import RunPlan, SlotBusy, checked_plan, limits_for, plan_work, scheduler_for, with_scheduler
+from engine.bench.slot import (
+    RunPlan,
+    SlotBusy,
+    checked_plan,
+    comparison_work,
+    limits_for,
+    plan_work,
+    scheduler_for,
+    with_scheduler,
+)
+from engine.bench.variants import Comparison
 from engine.errors import InputError
 from kernels import REGISTRY
 from ui.bench_view import (
     bench_interpreters,
     dask_scheduler_setting,
+    draw_comparison,
     draw_result,
     draw_sweep,
     gil_help,
@@ -25,7 +36,7 @@ from ui.bench_view import (
     result_store,
     run_slot,
 )
-from ui.safe import plain
+from ui.safe import code, plain, prose
 
 CUSTOM = "custom"
 
@@ -98,6 +109,7 @@ else:
     st.caption("No free-threaded build was found on this host, so free-threaded figures were not measured here.")
 
 preset = None if choice == CUSTOM else get_preset(choice)
+resolved = None
 if preset is not None:
     st.subheader(plain(preset.title), anchor=False)
     st.markdown(f"**What it should show.** {plain(preset.should_show)}")
@@ -110,6 +122,19 @@ if preset is not None:
     )
     available = {"interpreters"} if chosen is not None and chosen.interpreter_pool else set()
     plan = RunPlan(preset.title, preset.specs(available), python_path, preset.id)
+    resolved = resolve_variants(preset, usable, python_path) if preset.variants else None
+    if resolved is not None and resolved.how_to:
+        st.info(prose(resolved.how_to), icon=":material/download:")
+        plan = None
+    elif resolved is not None:
+        st.markdown(
+            "\n".join(
+                f"- {code(variant.text())}: {plain(shows)}"
+                for variant, shows in zip(resolved.variants, resolved.shows, strict=True)
+            )
+        )
+        for note in resolved.skipped:
+            st.caption(f"Not run: {plain(note)}.")
 else:
     st.subheader("Custom run")
     left, right = st.columns(2)
@@ -169,16 +194,20 @@ else:
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 
-typed_scheduler = dask_scheduler_setting(plan, public)
+typed_scheduler = None if plan is None else dask_scheduler_setting(plan, public)
 run_notice = st.container()
-if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
+if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:", disabled=plan is None):
     try:
         # Public mode: only the owner's LAB_DASK_SCHEDULER or a LocalCluster, whatever the session holds.
         plan = with_scheduler(plan, scheduler_for(public, os.environ, typed_scheduler))
         checked = checked_plan(plan, limits)
-        started = slot.start(
-            st.session_state["bench_owner"], checked, plan_work(result_store(), limits, limits.max_run_s)
-        )
+        work = plan_work(result_store(), limits, limits.max_run_s)
+        if resolved is not None and len(resolved.variants) > 1:
+            budget = min(preset.budget_s or limits.max_run_s, limits.max_run_s)
+            work = comparison_work(
+                result_store(), resolved.variants, budget, limits.max_run_s, preset.id, preset.round_repeats
+            )
+        started = slot.start(st.session_state["bench_owner"], checked, work)
         st.session_state["bench_job"] = started
         st.query_params["run"] = started.holder.run_id
     except InputError as error:
@@ -244,5 +273,7 @@ if job is not None and job.done.is_set():
             for index, (tab, result) in enumerate(zip(tabs, job.results, strict=True)):
                 with tab:
                     draw_result(result, None, key=f"bench_sweep_{index}")
+        elif isinstance(saved := result_store().load(job.run_ids[0]), Comparison):
+            draw_comparison(saved, shown, key="bench_comparison")
         else:
             draw_result(job.results[0], shown, key="bench_result")

@@ -10,9 +10,10 @@ import streamlit as st
 
 from engine.bench.presets import PRESET_IDS, get_preset
 from engine.bench.store import HISTORY_PAGE, page_count
+from engine.bench.variants import Comparison
 from engine.errors import InputError
 from ui import bench_charts
-from ui.bench_view import draw_result, draw_sweep, result_store
+from ui.bench_view import draw_comparison, draw_result, draw_sweep, result_store
 from ui.presentation import chart_size, style_chart
 from ui.safe import plain
 
@@ -78,6 +79,7 @@ history = pd.DataFrame(
             "executable": record.executable,
             "source": record.source,
             "sweep": "yes" if record.sweep_group else "",
+            "comparison": "yes" if record.kind == "comparison" else "",
         }
         for record in records
     ]
@@ -151,6 +153,9 @@ for run_id, result in results.items():
     preset = get_preset(record.preset) if record.preset in PRESET_IDS else None
     with st.container(border=True):
         st.subheader(plain(labels[run_id]))
+        if isinstance(result, Comparison):
+            draw_comparison(result, preset, key=f"results_{run_id}")
+            continue
         host = result.host
         st.text(
             f"{host.get('implementation', 'Python')} {host.get('python_version', '?')} at {record.executable} · "
@@ -160,6 +165,6 @@ for run_id, result in results.items():
             f"{max((e.repeats for e in result.executors), default=0)} repeats (at least {result.spec.repeats})."
         )
         if record.sweep_group and preset is not None and preset.sweep != "none":
-            st.markdown(f"**The sweep this run belongs to** ({preset.title})")
+            st.markdown(f"**The sweep this run belongs to** ({plain(preset.title)})")
             draw_sweep(store.load_group(record.sweep_group), preset, key=f"results_sweep_{run_id}")
         draw_result(result, preset, key=f"results_{run_id}")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from engine.bench.sweeps import fit_amdahl, sweep_points
-from tests.bench_fakes import make_result
+from tests.bench_fakes import make_comparison, make_result
 from ui import bench_charts
 from ui.presentation import NORMAL
 
@@ -172,3 +172,26 @@ def test_compare_puts_each_run_beside_the_others_per_executor() -> None:
     spec = bench_charts.compare_chart(frame).to_dict()
     assert spec["layer"][0]["encoding"]["yOffset"]["field"] == "run"
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [runs[0][0], runs[1][0]]
+
+
+def test_a_comparison_is_drawn_side_by_side_with_each_variants_intervals() -> None:
+    comparison = make_comparison({"sequential": 1.08, "threads": 0.56}, {"sequential": 1.0, "threads": 1.04})
+    frame = bench_charts.variants_frame(comparison)
+    assert list(frame["variant"]) == ["Python 3.14.7 free-threaded, GIL off"] * 2 + ["Python 3.14.7 GIL build"] * 2
+    threads = frame[frame["executor"] != "sequential"]
+    assert threads["speedup"].round(2).tolist() == [round(1.08 / 0.56, 2), round(1.0 / 1.04, 2)]
+    spec = bench_charts.variants_chart(frame, 2.0).to_dict()
+    layers = spec["layer"]
+    assert layers[0]["encoding"]["yOffset"]["field"] == "variant"
+    assert layers[1]["mark"]["type"] == "errorbar" and layers[1]["encoding"]["x2"]["field"] == "high"
+    cost = bench_charts.cost_frame(comparison)
+    assert cost["ratio"].tolist() == [pytest.approx(1.08, abs=0.01), 1.0]
+
+
+def test_a_comparison_takes_part_in_compare_as_each_of_its_runs() -> None:
+    frame = bench_charts.compare_frame([("#1", make_comparison()), ("#2", make_result())])
+    assert list(dict.fromkeys(frame["run"])) == [
+        "#1: Python 3.14.7 free-threaded, GIL off",
+        "#1: Python 3.14.7 GIL build",
+        "#2",
+    ]

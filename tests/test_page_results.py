@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.bench.store import HISTORY_PAGE, ResultStore
-from tests.bench_fakes import make_result
+from tests.bench_fakes import make_comparison, make_result
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "app_pages" / "results.py")
@@ -139,3 +139,19 @@ def test_text_from_an_imported_file_is_drawn_as_text(store: ResultStore) -> None
     ]
     assert any("Sign in again" in value for value in drawn)
     assert [value for value in drawn if markup.search(value)] == []
+
+
+def test_a_saved_comparison_is_drawn_as_one_comparison(store: ResultStore) -> None:
+    run_id = store.save_comparison(make_comparison(), preset="free_threading")
+    at = _page()
+    assert not at.exception
+    assert at.multiselect(key="results_chosen").value == [run_id]
+    specs = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    side_by_side = next(spec for spec in specs if "under each interpreter and GIL" in spec)
+    assert '"field": "variant"' in side_by_side and "errorbar" in side_by_side
+    text = " ".join(str(element.value) for element in at.markdown)
+    assert "The single-thread cost of free-threading" in text and "about 5-10%" in text
+    assert [tab.label for tab in at.tabs] == [
+        "Python 3.14.7 free-threaded, GIL off",
+        "Python 3.14.7 GIL build",
+    ]

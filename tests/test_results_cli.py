@@ -11,7 +11,7 @@ import pytest
 
 from engine.bench.store import ResultStore
 from engine.cli import main
-from tests.bench_fakes import make_result
+from tests.bench_fakes import make_comparison, make_result
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "sample_result.json"
@@ -110,3 +110,20 @@ def test_the_command_is_registered_and_fails_in_one_line_without_a_traceback(tmp
     assert completed.returncode == 2
     assert completed.stderr.count("\n") == 1 and "Traceback" not in completed.stderr
     assert "nests deeper than 32 levels" in completed.stderr
+
+
+def test_a_saved_comparison_is_shown_and_exported_and_imported_again(
+    store: ResultStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = store.save_comparison(make_comparison(), preset="free_threading")
+    assert main(["results", "show", str(run_id)]) == 0
+    shown = capsys.readouterr().out
+    assert "== Python 3.14.7 free-threaded, GIL off" in shown and "== Python 3.14.7 GIL build" in shown
+    assert "Single-threaded, the free-threaded build took" in shown
+    bundle = tmp_path / "bundle.json"
+    assert main(["results", "export", str(run_id), "--output", str(bundle)]) == 0
+    assert main(["results", "delete", str(run_id)]) == 0
+    capsys.readouterr()
+    assert main(["results", "import", str(bundle)]) == 0
+    (record,) = store.runs()
+    assert (record.kind, record.preset) == ("comparison", "free_threading")

@@ -84,7 +84,7 @@ def test_sample_file_is_a_real_result_and_round_trips(store: ResultStore) -> Non
     data = SAMPLE.read_bytes()
     run_id = store.import_file(data)
     assert store.runs()[0].source == "import"
-    # The sample is a version-1 file: it is migrated on load, so it exports as version 2 with the same times.
+    # The sample is a version-1 file: it is migrated on load, so it exports as the current version with the same times.
     exported = json.loads(store.export_json(run_id))
     original = json.loads(data)
     assert (original["version"], exported["version"]) == (1, 3)

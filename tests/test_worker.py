@@ -163,7 +163,7 @@ def test_labels_say_free_threaded_when_the_gil_is_off(monkeypatch: pytest.Monkey
     result = worker.run_bench(spec, emit=_quiet)
     labels = {entry.name: (entry.label, entry.gil_enabled) for entry in result.executors}
     assert labels["threads"] == ("threads (free-threaded)", False)
-    assert labels["asyncio_threads"] == ("asyncio_threads (free-threaded)", False)
+    assert labels["asyncio_threads"] == ("asyncio + threads (free-threaded, GIL off)", False)
     assert worker.executor_label("threads", None, True) == "threads (GIL)"
     assert worker.executor_label("processes", "spawn", True) == "processes (spawn)"
 

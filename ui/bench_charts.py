@@ -18,6 +18,7 @@ import pandas as pd
 
 from engine.bench.results import BANDS, BenchResult
 from engine.bench.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
+from engine.bench.variants import Comparison
 from engine.bench.verdicts import band_text, interval_text, verdict_withheld
 from engine.host import speedup_limit_of
 from ui.presentation import FIT_WIDTH, NORMAL, ChartSize
@@ -407,11 +408,18 @@ def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool, size: ChartSize 
     return _sized(chart, size.plot_px)
 
 
-def compare_frame(runs: Sequence[tuple[str, BenchResult]]) -> pd.DataFrame:
-    """Chosen runs side by side: one row per run and executor, with its speedup and band."""
+def compare_frame(runs: Sequence[tuple[str, BenchResult | Comparison]]) -> pd.DataFrame:
+    """Chosen runs side by side: one row per run and executor, with its speedup and band. A comparison across
+    interpreters takes part as each of its runs, named by its variant."""
+    flat: list[tuple[str, BenchResult]] = []
+    for label, found in runs:
+        if isinstance(found, Comparison):
+            flat += [(f"{label}: {v.label}", run) for v, run in zip(found.variants, found.runs, strict=True)]
+        else:
+            flat.append((label, found))
     rows = [
         {"run": label, **row}
-        for label, result in runs
+        for label, result in flat
         for row in speedup_frame(result)[["executor", "speedup", "interval", "median_s", "verdict"]].to_dict("records")
     ]
     return pd.DataFrame(rows, columns=["run", "executor", "speedup", "interval", "median_s", "verdict"])
@@ -445,3 +453,93 @@ def compare_chart(frame: pd.DataFrame, size: ChartSize = NORMAL) -> alt.LayerCha
     )
     row_px = max(size.row_px, len(runs) * size.min_bar_px + size.label_px)
     return _sized(alt.layer(bars, rules).properties(title="Chosen runs side by side"), len(executors) * row_px)
+
+
+VARIANT_COLUMNS = ["variant", "executor", "speedup", "low", "high", "interval", "median_s", "verdict", "gil_enabled"]
+
+
+def variants_frame(comparison: Comparison) -> pd.DataFrame:
+    """A comparison across interpreters: one row per variant and executor (the baseline included, at 1.0x),
+    each speedup against that variant's own sequential baseline, with its 95% interval and verdict."""
+    rows = [
+        {"variant": variant.label, **row, "gil_enabled": variant.gil_enabled}
+        for variant, run in zip(comparison.variants, comparison.runs, strict=True)
+        for row in speedup_frame(run)[VARIANT_COLUMNS[1:-1]].to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=VARIANT_COLUMNS)
+
+
+def variants_chart(frame: pd.DataFrame, cores: float, size: ChartSize = NORMAL) -> alt.LayerChart:
+    """Side by side: each executor's speedup under each variant, its 95% interval as an error bar, the band
+    rules and the host's limit."""
+    variants = list(dict.fromkeys(frame["variant"]))
+    top = max([cores, *frame["speedup"].tolist(), *frame["high"].dropna().tolist()]) * 1.1
+    colour = alt.Color(
+        "variant:N",
+        title="Interpreter and GIL",
+        scale=alt.Scale(domain=variants, range=SERIES_COLOURS[: len(variants)]),
+        legend=_bottom_legend(size),
+    )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "speedup:Q",
+                title="Speedup over each variant's own sequential baseline (x)",
+                scale=alt.Scale(domain=[0, top]),
+            ),
+            y=alt.Y("executor:N", title=None, sort=None),
+            yOffset=alt.YOffset("variant:N", sort=variants),
+            color=colour,
+            tooltip=["variant", "executor", alt.Tooltip("speedup:Q", format=".2f"), "interval", "verdict"],
+        )
+    )
+    error_bars = (
+        alt.Chart(frame)
+        .transform_filter("isValid(datum.low) && datum.low !== datum.high")
+        .mark_errorbar(ticks=True, color=OKABE_ITO["black"], thickness=2)
+        .encode(
+            x=alt.X("low:Q", title="Speedup over each variant's own sequential baseline (x)"),
+            x2="high:Q",
+            y=alt.Y("executor:N", sort=None),
+            yOffset=alt.YOffset("variant:N", sort=variants),
+            tooltip=["variant", "executor", "interval"],
+        )
+    )
+    rules = (
+        alt.Chart(pd.DataFrame({"speedup": list(BAND_RULES)}))
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(x="speedup:Q")
+    )
+    limit = alt.Chart(pd.DataFrame({"speedup": [float(cores)]})).mark_rule(color=OKABE_ITO["blue"], strokeWidth=3)
+    executors = list(dict.fromkeys(frame["executor"]))
+    row_px = max(size.row_px, len(variants) * size.min_bar_px + size.label_px)
+    chart = alt.layer(bars, error_bars, rules, limit.encode(x="speedup:Q")).properties(
+        title="The same run under each interpreter and GIL, side by side"
+    )
+    return _sized(chart, len(executors) * row_px)
+
+
+COST_COLUMNS = ["variant", "sequential_median_s", "ratio", "low", "high"]
+
+
+def cost_frame(comparison: Comparison) -> pd.DataFrame:
+    """Each variant's sequential median; for the free-threaded build against the GIL build, the cost's ratio and
+    its 95% interval (engine.bench.variants.single_thread_cost)."""
+    cost = comparison.single_thread_cost()
+    rows = []
+    for variant, run in zip(comparison.variants, comparison.runs, strict=True):
+        base = next((entry for entry in run.executors if entry.name == run.baseline), None)
+        row = {"variant": variant.label, "sequential_median_s": None if base is None else base.median_s}
+        if cost is not None and variant.label == cost.free_threaded:
+            low, high = cost.interval if cost.interval is not None else (None, None)
+            row.update(
+                ratio=round(cost.ratio, 3),
+                low=None if low is None else round(low, 3),
+                high=None if high is None else round(high, 3),
+            )
+        elif cost is not None and variant.label == cost.gil_build:
+            row.update(ratio=1.0, low=1.0, high=1.0)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COST_COLUMNS)

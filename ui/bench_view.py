@@ -9,15 +9,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from engine.bench import disturbance
 from engine.bench.dask_executor import DASK_EXECUTORS, check_address
-from engine.bench.presets import Preset, judge, sweep_sentences, unavailable_notes, verdicts, warnings_for
+from engine.bench.intervals import CONFIDENCE
+from engine.bench.presets import (
+    Preset,
+    judge,
+    judge_comparison,
+    sweep_sentences,
+    unavailable_notes,
+    verdicts,
+    warnings_for,
+)
 from engine.bench.results import BenchResult, gil_came_back_text
 from engine.bench.slot import SCHEDULER_ENV, RunPlan, RunSlot, owner_scheduler, public_mode
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, fit_amdahl, sweep_points
+from engine.bench.variants import Comparison
 from engine.bench.verdicts import stopped_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import Interpreter, limit_text
@@ -72,15 +83,17 @@ def result_store() -> ResultStore:
     return _store_at(str(default_path()))
 
 
-def run_label(result: BenchResult, run_id: int | None = None, preset: str | None = None) -> str:
-    """A short name for a run: id, preset or kernel, interpreter and build.
+def run_label(result: BenchResult | Comparison, run_id: int | None = None, preset: str | None = None) -> str:
+    """A short name for a run: id, preset or kernel, interpreter and build (a comparison: how many variants).
 
     Raw text (a chart legend or a table shows it as it is): inside Markdown, draw it as `ui.safe.plain(label)`."""
+    prefix = f"#{run_id} " if run_id is not None else ""
+    if isinstance(result, Comparison):
+        return f"{prefix}{preset or result.spec.kernel} - {len(result.variants)} interpreters compared"
     host = result.host
     build = "GIL" if host.get("gil_enabled", True) else "GIL off"
     if result.gil_reenabled is not None:
         build = "GIL came back on"
-    prefix = f"#{run_id} " if run_id is not None else ""
     return f"{prefix}{preset or result.spec.kernel} - Python {host.get('python_version', '?')} ({build})"
 
 
@@ -164,6 +177,73 @@ def draw_sweep(results: list[BenchResult], preset: Preset, key: str = "sweep") -
     for sentence in sentences:
         st.markdown(f"- {plain(sentence)}")
     st.dataframe(frame.rename(columns={"x": x_title.lower()}), hide_index=True, key=f"{key}_table")
+
+
+def draw_comparison(comparison: Comparison, preset: Preset | None = None, key: str = "comparison") -> None:
+    """One comparison across interpreters: what each variant shows, the findings, the side-by-side chart with
+    its table, the single-thread cost beside the documented figure, then each variant's full result."""
+    st.caption(
+        f"{len(comparison.variants)} interpreters, run in turn in {comparison.rounds} rounds of "
+        f"{comparison.repeats_per_round} repeats each, so a change in the host's load fell on them all; "
+        f"{plain(stopped_text(comparison.runs[0]) or '')}"
+    )
+    if comparison.disturbed:
+        st.error(
+            "No verdicts for this comparison: other programs used the cores while it ran "
+            "(each variant's disturbance is below).",
+            icon=":material/block:",
+        )
+    shows = {variant.id: variant.shows for variant in preset.variants} if preset is not None else {}
+    # Paths come from the file (an import, perhaps): drawn as a table, plain text, never as markdown.
+    variants = pd.DataFrame(
+        [
+            {
+                "interpreter and GIL": variant.label,
+                "path": variant.python,
+                "GIL asked": variant.gil,
+                "GIL measured": {True: "on", False: "off", None: "unknown"}[variant.gil_enabled],
+                "what it shows": shows.get(variant.role, ""),
+            }
+            for variant in comparison.variants
+        ]
+    )
+    st.dataframe(variants, hide_index=True, key=f"{key}_variants_list")
+    for warning in comparison.warnings:
+        st.warning(plain(warning), icon=":material/warning:")
+    if preset is not None and preset.expect:
+        st.markdown("**What this comparison showed**")
+        for finding in judge_comparison(preset, comparison):
+            icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/help:"}[finding.met]
+            st.markdown(f"{icon} {plain(finding.sentence)}")
+    frame = bench_charts.variants_frame(comparison)
+    cores = bench_charts.usable_cores(comparison.runs[0])
+    st.altair_chart(
+        style_chart(bench_charts.variants_chart(frame, cores, chart_size())), width="stretch", key=f"{key}_variants"
+    )
+    st.caption(
+        "Each bar is a speedup against that interpreter's own sequential baseline, its black bar the "
+        f"{CONFIDENCE:.0%} interval; "
+        "dashed rules at 1.0x, 1.2x and 2.0x, the blue line this host's limit "
+        f"({plain(limit_text(comparison.runs[0].host))}). The same figures:"
+    )
+    st.dataframe(frame, hide_index=True, key=f"{key}_variants_table")
+    cost = comparison.single_thread_cost()
+    if cost is not None:
+        st.markdown("**The single-thread cost of free-threading**")
+        st.markdown(plain(cost.sentence))
+        if cost.documented_url:
+            # From the facts table (the cost is recomputed on load, never read from the file).
+            st.caption(f"Source of the documented figure: [{plain(cost.documented_source)}]({cost.documented_url})")
+        if cost.noise_wider:
+            st.warning(
+                "This host's noise is wider than the effect: the interval cannot tell the cost here.",
+                icon=":material/blur_on:",
+            )
+        st.dataframe(bench_charts.cost_frame(comparison), hide_index=True, key=f"{key}_cost_table")
+    tabs = st.tabs([plain(variant.label) for variant in comparison.variants])
+    for index, (tab, run) in enumerate(zip(tabs, comparison.runs, strict=True)):
+        with tab:
+            draw_result(run, None, key=f"{key}_run_{index}")
 
 
 def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:

@@ -3,9 +3,11 @@
 Owns the checks, in the order that keeps a crafted file cheap: its size before it is read, its nesting depth
 before it is parsed, no NaN or Infinity, then every field against the result's own field table
 (engine.bench.results, strict, by engine.validation), then what fields say of each other (per-core lists as long
-as the host's cores, each executor once). Only a document that passes is built by BenchResult.from_dict, which
-also migrates older versions. Trusted documents (the worker's output, the store's own rows) go to from_dict
-directly: it stays standard library only for the worker side.
+as the host's cores, each executor once). A comparison across interpreters (`kind` "comparison") is checked
+against ComparisonFields (at most MAX_VARIANTS runs), and each of its runs as a result. Only a document that
+passes is built by BenchResult.from_dict (or Comparison.from_dict), which also migrates older versions.
+Trusted documents (the worker's output, the store's own rows) go to from_dict directly: it stays standard
+library only for the worker side.
 """
 
 from __future__ import annotations
@@ -16,8 +18,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from engine.bench.presets import PRESET_IDS
-from engine.bench.results import SCHEMA, VERSIONS_READ, BenchResult, HostFacts, Name
-from engine.bounds import MaxLen
+from engine.bench.results import (
+    MAX_REPEATS,
+    MAX_WARNINGS,
+    SCHEMA,
+    VERSIONS_READ,
+    BenchResult,
+    BenchSpec,
+    HostFacts,
+    Name,
+    StoppedBy,
+    Text,
+)
+from engine.bench.variants import KIND, MAX_VARIANTS, Comparison, SingleThreadCost, VariantInfo
+from engine.bounds import AtLeast, AtMost, MaxLen
 from engine.errors import InputError
 from engine.validation import check_depth, parse_json
 from kernels import REGISTRY
@@ -27,6 +41,27 @@ MAX_DEPTH = 32  # nesting of brackets; a result nests 5 deep, a bundle 7
 EXPORT_SCHEMA = "concurrency-lab/bench-export"
 EXPORT_VERSION = 1
 MAX_BUNDLE_RUNS = 1000  # runs in one export bundle (the 5 MB bound comes first for full results)
+COMPARISON_VERSION = 3  # comparisons came with the result format's version 3
+
+
+@dataclass(frozen=True)
+class ComparisonFields:
+    """The field table of a comparison across interpreters (engine.bench.variants.Comparison): each of its
+    `runs` is a whole result, checked apart by check_result; `single_thread_cost` is derived, recomputed on load."""
+
+    schema: Literal[SCHEMA]
+    version: Literal[COMPARISON_VERSION]
+    kind: Literal[KIND]
+    spec: BenchSpec
+    variants: Annotated[tuple[VariantInfo, ...], MaxLen(MAX_VARIANTS)]
+    runs: Annotated[tuple[dict[str, Any], ...], MaxLen(MAX_VARIANTS)]
+    rounds: Annotated[int, AtLeast(1), AtMost(MAX_REPEATS)]
+    repeats_per_round: Annotated[int, AtLeast(1), AtMost(MAX_REPEATS)]
+    stopped_by: StoppedBy | None = None
+    disturbed: bool = False
+    warnings: Annotated[tuple[Text, ...], MaxLen(MAX_WARNINGS)] = ()
+    created_at: Name = ""
+    single_thread_cost: SingleThreadCost | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +86,7 @@ class ExportBundle:
 class ImportedRun:
     """A checked run ready to save: the result, and the preset and title an export bundle carried."""
 
-    result: BenchResult
+    result: BenchResult | Comparison
     preset: str | None = None
     title: str | None = None
 
@@ -89,7 +124,39 @@ def read_results(data: bytes) -> tuple[ImportedRun, ...]:
         raise InputError("file", f"is a JSON {type(document).__name__}", "a JSON object: a result or an export bundle")
     if document.get("schema") == EXPORT_SCHEMA:
         return _read_bundle(document)
-    return (ImportedRun(check_result(document)),)
+    return (ImportedRun(check_document(document)),)
+
+
+def check_document(document: Any, where: str = "") -> BenchResult | Comparison:
+    """A result, or a comparison across interpreters (its `kind` says which), checked in full."""
+    if isinstance(document, dict) and "kind" in document:
+        return check_comparison(document, where)
+    return check_result(document, where)
+
+
+def check_comparison(document: dict[str, Any], where: str = "") -> Comparison:
+    """A comparison checked against its field table (at most MAX_VARIANTS runs), each run as a result, the runs
+    matched to the variants; then built by Comparison.from_dict."""
+    kind = document.get("kind")
+    if kind != KIND:
+        raise InputError(f"{where}kind", f"got {_short(kind)}", f"{KIND!r}, or no kind for one result")
+    if document.get("schema") != SCHEMA:
+        raise InputError(f"{where}schema", f"got {_short(document.get('schema'))}", repr(SCHEMA))
+    version = document.get("version")
+    if isinstance(version, bool) or version != COMPARISON_VERSION:
+        raise InputError(f"{where}version", f"got {_short(version)}", f"{COMPARISON_VERSION} (a comparison)")
+    fields = _prefixed(where, lambda: parse_json(ComparisonFields, json.dumps(document)))
+    if not fields.runs:
+        raise InputError(f"{where}runs", "is empty", f"1 to {MAX_VARIANTS} results")
+    if len(fields.variants) != len(fields.runs):
+        problem = f"has {len(fields.variants)} items for {len(fields.runs)} runs"
+        raise InputError(f"{where}variants", problem, "one variant per run, in the same order")
+    kernel = fields.spec.kernel
+    if kernel not in REGISTRY:
+        raise InputError(f"{where}spec.kernel", f"got {_short(kernel)}", "one of " + ", ".join(REGISTRY))
+    for index, run in enumerate(document["runs"]):
+        check_result(run, f"{where}runs.{index}.")
+    return _prefixed(where, lambda: Comparison.from_dict(document))
 
 
 def check_result(document: Any, where: str = "") -> BenchResult:
@@ -117,7 +184,7 @@ def _read_bundle(document: dict[str, Any]) -> tuple[ImportedRun, ...]:
         raise InputError("version", f"got {_short(version)}", f"{EXPORT_VERSION} (an export bundle)")
     bundle = parse_json(ExportBundle, json.dumps(document))
     return tuple(
-        ImportedRun(check_result(run.result, f"runs.{index}.result."), run.preset, run.title)
+        ImportedRun(check_document(run.result, f"runs.{index}.result."), run.preset, run.title)
         for index, run in enumerate(bundle.runs)
     )
 

@@ -27,6 +27,14 @@ Result format versions (a file of an older version is migrated on load, in from_
       `dask_threads` (LocalCluster(processes=False), labelled "(GIL)" or "(free-threaded)" like threads), whose
       spans name Dask workers by address and whose startup_s is the cluster's start or connection; and spec
       `scheduler` (a Dask scheduler's tcp://HOST:PORT; absent or null: a LocalCluster in the worker).
+      Also (issue 12, runs across interpreters): a comparison document (engine.bench.variants) has the same
+      `schema` and `version` and `kind` "comparison": `runs` (full results, one per (interpreter, GIL)
+      variant, each with its own host, baseline, executors, intervals, disturbance and GIL readings; its
+      times are the rounds' concatenated in round order), `variants` (one per run, in order: `python`,
+      `version`, `build`, `gil` asked, `gil_enabled` measured, `role`, `label`), `rounds`,
+      `repeats_per_round`, `stopped_by`, `disturbed` (any run disturbed), `warnings`, `created_at`, and
+      `single_thread_cost` (derived, recomputed on load: the free-threaded build's sequential median over the
+      GIL build's of the same version, with its paired 95% interval).
 """
 
 from __future__ import annotations

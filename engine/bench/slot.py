@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from engine.bench.runner import (
     validate_spec,
 )
 from engine.bench.store import ResultStore
+from engine.bench.variants import REPEATS_PER_ROUND, Variant, run_variants
 from engine.errors import InputError
 
 PUBLIC_ENV = "LAB_PUBLIC"
@@ -178,6 +179,38 @@ def plan_work(store: ResultStore, limits: Limits, timeout_s: float) -> Callable[
             )
             job.results.append(result)
             job.run_ids.append(store.save(result, preset=job.plan.preset, sweep_group=job.sweep_group))
+        job.fraction = 1.0
+
+    return work
+
+
+def comparison_work(
+    store: ResultStore,
+    variants: Sequence[Variant],
+    budget_s: float | None,
+    timeout_s: float,
+    preset: str | None,
+    repeats_per_round: int = REPEATS_PER_ROUND,
+) -> Callable[[Job], None]:
+    """The work of a plan across interpreters (engine.bench.variants): one comparison of the plan's spec, saved
+    as one run; the job's results are its runs, its one run id the comparison's."""
+
+    def work(job: Job) -> None:
+        def on_progress(progress: Progress) -> None:
+            job.fraction = max(job.fraction, progress.fraction)
+            job.status = progress.executor
+
+        comparison = run_variants(
+            job.plan.specs[0],
+            variants,
+            budget_s=budget_s,
+            repeats_per_round=repeats_per_round,
+            on_progress=on_progress,
+            cancel=job.cancel,
+            timeout_s=timeout_s,
+        )
+        job.results.extend(comparison.runs)
+        job.run_ids.append(store.save_comparison(comparison, preset=preset))
         job.fraction = 1.0
 
     return work

@@ -4,6 +4,8 @@ Owns saving, listing (a page at a time), loading, deleting, importing (every fil
 engine.bench.result_import before anything is written; a run already saved is recognised by its fingerprint,
 not saved twice) and exporting results as JSON, CSV and export bundles (several runs with preset and title).
 One connection per call, so any thread may use it.
+A comparison across interpreters (engine.bench.variants) is saved as one run of kind "comparison"; a file
+made before comparisons existed gets the `kind` column on open, its rows all "result".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from engine.bench.presets import PRESET_IDS, get_preset
 from engine.bench.result_import import EXPORT_SCHEMA, EXPORT_VERSION, MAX_IMPORT_BYTES, ImportedRun, read_results
 from engine.bench.results import BenchResult
+from engine.bench.variants import Comparison, parse_document
 from engine.errors import InputError
 from engine.paths import data_dir
 
@@ -50,11 +53,13 @@ CREATE TABLE IF NOT EXISTS runs (
     python_version TEXT NOT NULL,
     gil_enabled INTEGER,
     executable TEXT NOT NULL,
-    result_json TEXT NOT NULL
+    result_json TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'result'
 )
 """
-# Added later, so an older file gains them on open (and its rows their fingerprints).
-_ADDED_COLUMNS: dict[str, str] = {"fingerprint": "TEXT", "title": "TEXT"}
+# Added later, so an older file gains them on open (and its rows their fingerprints); kind: "result" or
+# "comparison" (several interpreters in one run).
+_ADDED_COLUMNS: dict[str, str] = {"kind": "TEXT NOT NULL DEFAULT 'result'", "fingerprint": "TEXT", "title": "TEXT"}
 
 CSV_COLUMNS: tuple[str, ...] = (
     "run_id",
@@ -78,6 +83,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "noisy",
     "peak_rss_mb",
     "usable_cpus",
+    "variant",
 )
 
 
@@ -95,10 +101,13 @@ class RunRecord:
     python_version: str
     gil_enabled: bool | None
     executable: str
+    kind: str = "result"  # "result", or "comparison" (several interpreters in one run)
     title: str | None = None  # a title given to the run (an export bundle's); None: `label` is made up
 
     @property
     def interpreter(self) -> str:
+        if self.kind == "comparison":
+            return self.python_version
         build = {True: "GIL", False: "GIL off", None: "GIL unknown"}[self.gil_enabled]
         return f"Python {self.python_version} ({build})"
 
@@ -120,13 +129,37 @@ class ImportOutcome:
     duplicate: bool
 
 
+def ran_free_threaded(record: RunRecord) -> bool:
+    """Whether a saved run measured a free-threaded build with the GIL off (alone, or in a comparison)."""
+    if record.kind == "comparison":
+        return FREE_THREADED_GIL_OFF in record.python_version
+    return record.gil_enabled is False
+
+
+# How a comparison's row names a free-threaded variant with the GIL off (engine.bench.variants.variant_label).
+FREE_THREADED_GIL_OFF = "free-threaded, GIL off"
+
+
+def measured_here(records: Sequence[RunRecord]) -> str | None:
+    """The line Home and What's new show once free-threaded figures were measured on this host, else None."""
+    found = [record for record in records if ran_free_threaded(record) and record.source == "run"]
+    if not found:
+        return None
+    latest = max(found, key=lambda record: record.id)
+    runs = f"{len(found)} saved run{'s' if len(found) != 1 else ''}"
+    return (
+        f"Free-threaded figures were measured on this host: {runs} with the GIL off, the latest #{latest.id} "
+        f"on {latest.created_at[:10]} (see Results)."
+    )
+
+
 def default_path() -> Path:
     """The database file in the app's data folder (LAB_DATA_DIR or ~/.concurrency-lab)."""
     return data_dir(ensure=True) / DB_NAME
 
 
-def parse_result_file(data: bytes) -> BenchResult:
-    """The first result of an uploaded file, checked in full (engine.bench.result_import.read_results)."""
+def parse_result_file(data: bytes) -> BenchResult | Comparison:
+    """The first result (or comparison) of an uploaded file, checked in full (engine.bench.result_import)."""
     return read_results(data)[0].result
 
 
@@ -135,14 +168,15 @@ def page_count(total: int, per_page: int = HISTORY_PAGE) -> int:
     return max(1, -(-total // per_page))
 
 
-def fingerprint(result: BenchResult) -> str:
+def fingerprint(result: BenchResult | Comparison) -> str:
     """A hash of the result's canonical JSON: the same run, however it travelled, has the same fingerprint."""
     canonical = json.dumps(result.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 _RECORD_COLUMNS = (
-    "id, saved_at, created_at, source, preset, sweep_group, kernel, python_version, gil_enabled, executable, title"
+    "id, saved_at, created_at, source, preset, sweep_group, kernel, python_version, gil_enabled, executable, title,"
+    " kind"
 )
 
 
@@ -186,17 +220,33 @@ class ResultStore:
         with self._connect() as connection, connection:
             return self._insert(connection, result, preset, sweep_group, source, title)
 
+    def save_comparison(
+        self, comparison: Comparison, *, preset: str | None = None, source: str = "run", title: str | None = None
+    ) -> int:
+        """Store a comparison across interpreters as one run; returns its run id."""
+        with self._connect() as connection, connection:
+            return self._insert(connection, comparison, preset, None, source, title)
+
     def _insert(
         self,
         connection: sqlite3.Connection,
-        result: BenchResult,
+        result: BenchResult | Comparison,
         preset: str | None,
         sweep_group: str | None,
         source: str,
         title: str | None,
     ) -> int:
-        host = result.host
-        gil = host.get("gil_enabled")
+        if isinstance(result, Comparison):
+            # One row: its interpreter is every variant's label, its executables every variant's path.
+            kind = "comparison"
+            python_version = " vs ".join(variant.label for variant in result.variants)
+            gil = None
+            executable = " ".join(dict.fromkeys(variant.python for variant in result.variants))
+        else:
+            kind = "result"
+            python_version = str(result.host.get("python_version", "unknown"))
+            gil = result.host.get("gil_enabled")
+            executable = str(result.host.get("executable", ""))
         row = (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             result.created_at,
@@ -204,16 +254,18 @@ class ResultStore:
             preset,
             sweep_group,
             result.spec.kernel,
-            str(host.get("python_version", "unknown")),
+            python_version,
             None if gil is None else int(bool(gil)),
-            str(host.get("executable", "")),
+            executable,
             json.dumps(result.to_dict()),
             fingerprint(result),
             title,
+            kind,
         )
         cursor = connection.execute(
             "INSERT INTO runs (saved_at, created_at, source, preset, sweep_group, kernel, python_version,"
-            " gil_enabled, executable, result_json, fingerprint, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " gil_enabled, executable, result_json, fingerprint, title, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             row,
         )
         return int(cursor.lastrowid)
@@ -269,14 +321,15 @@ class ResultStore:
         by_id = {row["id"]: _record(row) for row in rows}
         return [by_id[run_id] for run_id in run_ids if run_id in by_id]
 
-    def load(self, run_id: int) -> BenchResult:
-        """The full result of one saved run; InputError if there is no such run, or it can no longer be read."""
+    def load(self, run_id: int) -> BenchResult | Comparison:
+        """The full result (or comparison) of one saved run; InputError if there is no such run, or it can no
+        longer be read."""
         with self._connect() as connection:
             row = connection.execute("SELECT result_json FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise InputError("run", f"no saved run has id {run_id}", "the id of a run in the history")
         try:
-            return BenchResult.from_dict(json.loads(row["result_json"]))
+            return parse_document(json.loads(row["result_json"]))
         except (ValueError, KeyError, TypeError) as error:
             # A row saved before imports were checked in full may hold what today's checks refuse.
             raise InputError(f"run {run_id}", f"cannot be read ({error})", "a run saved by a checked import") from None
@@ -315,7 +368,12 @@ class ResultStore:
         writer.writeheader()
         presets = {record.id: record.preset for record in self.records(run_ids)}
         for run_id in run_ids:
-            writer.writerows(_csv_rows(run_id, presets.get(run_id), self.load(run_id)))
+            loaded = self.load(run_id)
+            if isinstance(loaded, Comparison):
+                for variant, result in zip(loaded.variants, loaded.runs, strict=True):
+                    writer.writerows(_csv_rows(run_id, presets.get(run_id), result, variant.label))
+            else:
+                writer.writerows(_csv_rows(run_id, presets.get(run_id), loaded))
         return buffer.getvalue()
 
 
@@ -333,18 +391,19 @@ def _record(row: sqlite3.Row) -> RunRecord:
         gil_enabled=None if gil is None else bool(gil),
         executable=row["executable"],
         title=row["title"],
+        kind=row["kind"],
     )
 
 
 def _row_fingerprint(row: sqlite3.Row) -> str:
     """A saved row's fingerprint: of its result as loaded (an older version migrated), else of its text."""
     try:
-        return fingerprint(BenchResult.from_dict(json.loads(row["result_json"])))
+        return fingerprint(parse_document(json.loads(row["result_json"])))
     except (ValueError, KeyError, TypeError):
         return hashlib.sha256(row["result_json"].encode("utf-8")).hexdigest()
 
 
-def _csv_rows(run_id: int, preset: str | None, result: BenchResult) -> Iterator[dict[str, object]]:
+def _csv_rows(run_id: int, preset: str | None, result: BenchResult, variant: str = "") -> Iterator[dict[str, object]]:
     for executor in result.executors:
         yield {
             "run_id": run_id,
@@ -368,4 +427,5 @@ def _csv_rows(run_id: int, preset: str | None, result: BenchResult) -> Iterator[
             "noisy": executor.noisy,
             "peak_rss_mb": executor.peak_rss_mb,
             "usable_cpus": result.host.get("usable_cpus", ""),
+            "variant": variant,
         }

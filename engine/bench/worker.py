@@ -79,6 +79,8 @@ def _start_method_used(name: str, requested: str | None) -> str | None:
 
 def executor_label(name: str, start_method: str | None, gil_enabled: bool) -> str:
     """A name for charts that says what the result depends on: the GIL for threads, the start method for processes."""
+    if name == "asyncio_threads" and not gil_enabled:
+        return "asyncio + threads (free-threaded, GIL off)"  # the lesson's "free-threaded + asyncio", measured
     if name in _THREADED:
         return f"{name} ({'GIL' if gil_enabled else 'free-threaded'})"
     if start_method is not None:

@@ -23,6 +23,7 @@ from engine.bench.results import (
 )
 from engine.bench.runner import LOCAL_LIMITS, Progress, RunFailed, check_python, run_benchmark, validate_spec
 from engine.bench.slot import progress_wording
+from engine.bench.variants import Comparison, check_variants, parse_variant, run_variants
 from engine.bench.verdicts import band_text, interval_text, stopped_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import limit_text
@@ -62,6 +63,14 @@ def register(subparsers: Any) -> None:
         default="default",
         help=f"{', '.join(GIL_SETTINGS)} (default: the interpreter's own): on/off start the worker with -X gil=1 or "
         "-X gil=0; off needs a free-threaded build, on/off Python 3.13+",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        metavar="PATH[:gil=on|off]",
+        help="run under this interpreter (and GIL) too: two or more make one comparison, measured in interleaved "
+        "rounds within the budget (repeatable; instead of --python)",
     )
     parser.add_argument(
         "--timeout", default=None, help="seconds before the run is killed (default: 120, or the budget plus 60)"
@@ -174,12 +183,45 @@ def progress_bar(progress: Progress, width: int = 24) -> str:
     return f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress_wording(progress)}"
 
 
+def format_comparison(comparison: Comparison) -> str:
+    """Each variant's table under its label, then the single-thread cost with its interval."""
+    lines = [
+        f"{len(comparison.runs)} variants in {comparison.rounds} interleaved rounds of {comparison.repeats_per_round} "
+        f"repeats each (stopped: {comparison.stopped_by})",
+    ]
+    for variant, run in zip(comparison.variants, comparison.runs, strict=True):
+        lines += ["", f"== {variant.label} ({variant.python}, gil={variant.gil})", format_table(run)]
+    cost = comparison.single_thread_cost()
+    if cost is not None:
+        lines += ["", cost.sentence]
+    return "\n".join(lines)
+
+
+def _run_variants(args: argparse.Namespace, spec: BenchSpec, timeout_s: int) -> int:
+    if args.python:
+        raise InputError("python", "is given with --variant", "either --python or --variant")
+    if args.gil != "default":
+        raise InputError("gil", "is given with --variant", "each variant's own GIL: --variant PATH:gil=on|off")
+    if len(args.variant) < 2:
+        raise InputError("variant", "is given once", "two or more --variant (one interpreter: --python)")
+    variants = check_variants([parse_variant(text) for text in args.variant])
+    try:
+        comparison = run_variants(spec, variants, budget_s=spec.budget_s, timeout_s=float(timeout_s))
+    except RunFailed as error:
+        print(f"python -m engine bench: run failed: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(comparison.to_dict(), indent=2) if args.json else format_comparison(comparison))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     default_timeout = str(max(120, int((spec.budget_s or 0) + 60)))
     timeout_s = _whole_number("timeout", args.timeout or default_timeout)
     if timeout_s is None or timeout_s < 1:
         raise InputError("timeout", f"is {args.timeout!r}", "a whole number of seconds, 1 or more")
+    if args.variant:
+        return _run_variants(args, spec, timeout_s)
     python = check_python(args.python) if args.python else None
 
     def show_progress(progress: Progress) -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.bench.result_import import read_result_path
+from engine.bench.results import BenchResult
 from engine.bench.store import ResultStore, RunRecord
+from engine.bench.variants import Comparison
 from engine.errors import InputError
 
 PROG = "python -m engine results"
@@ -73,8 +75,22 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**_record_json(record), "result": result.to_dict()}, indent=2))
         return 0
-    host = result.host
     print(f"#{record.id} {_plain(record.label)}")
+    if isinstance(result, Comparison):
+        # One run across interpreters: each variant's result under its label, then the single-thread cost.
+        for variant, run in zip(result.variants, result.runs, strict=True):
+            print(f"== {_plain(variant.label)} ({_plain(variant.python)}, gil={variant.gil})")
+            _show_result(run)
+        cost = result.single_thread_cost()
+        if cost is not None:
+            print(_plain(cost.sentence))
+        return 0
+    _show_result(result)
+    return 0
+
+
+def _show_result(result: BenchResult) -> None:
+    host = result.host
     print(
         f"kernel {result.spec.kernel}, size {result.spec.size}, {result.spec.tasks} tasks, {result.spec.workers} "
         f"workers; Python {_plain(str(host.get('python_version', '?')))}, {host.get('usable_cpus', '?')} usable cores"
@@ -86,7 +102,6 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"  {_plain(entry.label):<30} {median:>12} {speedup:>8}  {_plain(note)}")
     for warning in result.warnings:
         print(f"  warning: {_plain(warning)}")
-    return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
