@@ -19,6 +19,11 @@ from kernels import cpu, hybrid, io, shared
 KINDS: tuple[str, ...] = ("cpu", "io", "hybrid")
 
 
+# What one task of a kernel's task_50ms_size took on the development host, in milliseconds: the unit of the
+# run-time estimates and of the sizes the pages offer.
+SIZED_TASK_MS = 50
+
+
 @dataclass(frozen=True)
 class Kernel:
     """One workload. `function(size)` returns a value from which the result checksum is made."""

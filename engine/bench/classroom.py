@@ -38,6 +38,7 @@ from urllib.parse import quote, urlsplit
 
 from annotated_types import Ge, Gt, Le, MaxLen, MinLen
 
+from engine.bench.intervals import LEVEL_TEXT
 from engine.bench.results import EXECUTORS, BenchResult
 from engine.bench.store import default_path
 from engine.errors import InputError
@@ -61,7 +62,7 @@ MAX_NICKNAME_CHARS = 32
 _CODE = re.compile(r"[A-Za-z0-9-]+")
 CODE_ACCEPTED = f"letters, digits and dashes, 1 to {MAX_CODE_CHARS} characters"
 NICKNAME_ACCEPTED = f"1 to {MAX_NICKNAME_CHARS} characters, without line breaks or control characters"
-INTERVALS: dict[str, str] = {"ci95": "95% interval", "round_range": "lowest to highest per-round ratio"}
+INTERVALS: dict[str, str] = {"ci95": f"{LEVEL_TEXT} interval", "round_range": "lowest to highest per-round ratio"}
 
 # The subset in words, for the Class page: (field, what it holds). The dataclasses below are its checks.
 SUBSET_FIELDS: tuple[tuple[str, str], ...] = (
@@ -72,7 +73,10 @@ SUBSET_FIELDS: tuple[tuple[str, str], ...] = (
     ("size, tasks", "the work's size (null: the kernel's default) and the number of tasks"),
     ("quick", "true for a --quick check run: its speedups say nothing"),
     ("baseline", "the executor every speedup is measured against (sequential)"),
-    ("interval", "ci95: the app's 95% interval; round_range: the template's lowest to highest per-round ratio"),
+    (
+        "interval",
+        f"ci95: the app's {LEVEL_TEXT} interval; round_range: the template's lowest to highest per-round ratio",
+    ),
     ("host", "python_version, implementation, free_threaded_build, gil_enabled, usable_cpus, logical_cpus, platform"),
     ("executors[]", "name, executor, workers, times_s (each repeat), median_s, speedup, speedup_interval [low, high]"),
 )

@@ -26,6 +26,9 @@ BOOTSTRAP_SEED = 20240611
 MIN_INTERVAL_REPEATS = 6
 # Adaptive repeats stop once every interval lies within this share of its speedup on either side.
 TARGET_HALF_WIDTH = 0.10
+# The two figures in words, for every sentence that states them.
+LEVEL_TEXT = f"{CONFIDENCE:.0%}"
+TARGET_TEXT = f"+-{TARGET_HALF_WIDTH:.0%}"
 METHOD = (
     f"{CONFIDENCE:.0%} interval: a paired bootstrap over the interleaved repeats ({BOOTSTRAP_RESAMPLES} "
     "resamples of whole rounds, baseline median / executor median in each, fixed seed)"

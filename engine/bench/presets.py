@@ -16,6 +16,7 @@ from typing import Any
 
 import tomllib
 
+from engine.bench.intervals import LEVEL_TEXT
 from engine.bench.probe import speedup_limit_of
 from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
 from engine.bench.runner import PUBLIC_LIMITS, estimated_sequential_task_s, validate_spec
@@ -578,7 +579,7 @@ def judge(preset: Preset, result: BenchResult) -> tuple[Finding, ...]:
         label = executor.label or executor.name
         measured = f"{label}: {speedup:.2f}x"
         if executor.speedup_ci is not None:
-            measured += f" (95% interval {interval_text(executor.speedup_ci)})"
+            measured += f" ({LEVEL_TEXT} interval {interval_text(executor.speedup_ci)})"
         gil_off = executor.gil_enabled is False or (executor.gil_enabled is None and not gil_on)
         if expectation.gil_only and gil_off:
             findings.append(

@@ -27,7 +27,7 @@ from engine.bench import disturbance
 from engine.bench.results import EXECUTORS, GIL_SETTINGS, START_METHODS, BenchResult, BenchSpec, Sample, assess
 from engine.errors import InputError
 from engine.host import probe_interpreter
-from kernels import Kernel, get_kernel
+from kernels import SIZED_TASK_MS, Kernel, get_kernel
 
 ROOT = str(Path(__file__).resolve().parents[2])
 SAMPLE_INTERVAL_S = 0.1
@@ -111,7 +111,7 @@ def estimated_sequential_task_s(kernel: Kernel, size: int, latency_ms: int | Non
         return 0.0
     # The hybrid's ~50 ms includes its default fetch latency: scale only the parsing part with the size.
     default_latency_s = (kernel.default_latency_ms or 0) / 1000
-    cpu_s = (0.05 - default_latency_s) * size / kernel.task_50ms_size
+    cpu_s = (SIZED_TASK_MS / 1000 - default_latency_s) * size / kernel.task_50ms_size
     if kernel.default_latency_ms is None:
         return cpu_s
     return cpu_s + (default_latency_s if latency_ms is None else latency_ms / 1000)
@@ -165,7 +165,7 @@ def validate_spec(spec: BenchSpec, limits: Limits | None = None) -> BenchSpec:
         raise InputError(
             "tasks",
             f"this run would take about {estimate_s:.0f} s if every executor were as slow as sequential "
-            f"(a linear model around the kernel's ~50 ms size)",
+            f"(a linear model around the kernel's ~{SIZED_TASK_MS} ms size)",
             f"a run under {limits.max_run_s:.0f} s: fewer tasks, repeats or executors, or a smaller size",
         )
     return spec

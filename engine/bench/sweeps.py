@@ -16,7 +16,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.bench.intervals import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE, MIN_INTERVAL_REPEATS
+from engine.bench.intervals import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE, LEVEL_TEXT, MIN_INTERVAL_REPEATS
 from engine.bench.results import BenchResult
 from engine.bench.verdicts import verdict_withheld
 
@@ -151,7 +151,7 @@ def crossover(points: Sequence[SweepPoint], executor: str, unit: str = "") -> Cr
         executor,
         size,
         f"{executor} starts to beat the baseline somewhere between {_size_text(earliest, unit_text)} and "
-        f"{_size_text(surely, unit_text)} per task, where its 95% intervals' high and low ends reach 1.0x "
+        f"{_size_text(surely, unit_text)} per task, where its {LEVEL_TEXT} intervals' high and low ends reach 1.0x "
         f"(medians: {_size_text(size, unit_text)}; measured {measured}; interpolated on a log scale).",
         (earliest, surely),
     )
@@ -210,7 +210,7 @@ def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: float)
         usable_cores,
         len(mine),
         f"Amdahl's law fitted to {len(mine)} measured runs of {executor}: parallel fraction {fraction:.0%} "
-        f"({low:.0%}-{high:.0%} fit the 95% intervals' ends), so at most {limit:.2f}x on this host's "
+        f"({low:.0%}-{high:.0%} fit the {LEVEL_TEXT} intervals' ends), so at most {limit:.2f}x on this host's "
         f"{usable_cores:g} usable cores (ideal: {usable_cores:.2f}x).",
         (low, high),
     )

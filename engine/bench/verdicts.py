@@ -8,7 +8,7 @@ reason. Standard library only, no streamlit.
 
 from __future__ import annotations
 
-from engine.bench.intervals import METHOD, MIN_INTERVAL_REPEATS
+from engine.bench.intervals import LEVEL_TEXT, METHOD, MIN_INTERVAL_REPEATS, TARGET_TEXT
 from engine.bench.results import BenchResult, Disturbance, ExecutorResult, band_wording
 
 # The short names of the lesson's bands, for a verdict between two of them.
@@ -19,7 +19,7 @@ BAND_NAMES: dict[str, str] = {
     "clear_winner": "clear winner",
 }
 STOPPED_BY_WORDING: dict[str, str] = {
-    "target": "every interval was within +-10% of its speedup",
+    "target": f"every interval was within {TARGET_TEXT} of its speedup",
     "budget": "the time budget was spent",
     "max_repeats": "the most repeats allowed were done",
 }
@@ -67,7 +67,7 @@ def executor_verdict(result: BenchResult, entry: ExecutorResult) -> str | None:
     label = entry.label or entry.name
     measured = f"{label}: {entry.speedup:.2f}x"
     if entry.speedup_ci is not None:
-        measured += f" (95% interval {interval_text(entry.speedup_ci)}, {entry.repeats} repeats)"
+        measured += f" ({LEVEL_TEXT} interval {interval_text(entry.speedup_ci)}, {entry.repeats} repeats)"
     if verdict_withheld(result) is not None:
         return f"{measured}: verdict withheld (the run was disturbed)."
     return f"{measured}, {band_text(entry)}."

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from engine.bench import disturbance
+from engine.bench.intervals import LEVEL_TEXT, TARGET_TEXT
 from engine.bench.results import (
     DEFAULT_REPEATS,
     EXECUTORS,
@@ -27,7 +28,12 @@ from engine.bench.variants import Comparison, check_variants, parse_variant, run
 from engine.bench.verdicts import band_text, interval_text, stopped_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import limit_text
-from kernels import REGISTRY
+from kernels import REGISTRY, SIZED_TASK_MS
+
+
+def _argparse_text(text: str) -> str:
+    """`text` for an argparse help string, which reads % as a format."""
+    return text.replace("%", "%%")
 
 
 def register(subparsers: Any) -> None:
@@ -43,12 +49,15 @@ def register(subparsers: Any) -> None:
     # Numbers are read as text and converted here, so a bad one gets the house's one-line InputError.
     parser.add_argument("--workers", default="2", help="pool size (default 2)")
     parser.add_argument("--tasks", default="8", help="tasks per repeat (default 8)")
-    parser.add_argument("--size", default=None, help="kernel size per task (default: the kernel's ~50 ms size)")
+    parser.add_argument(
+        "--size", default=None, help=f"kernel size per task (default: the kernel's ~{SIZED_TASK_MS} ms size)"
+    )
     parser.add_argument(
         "--repeats",
         default=str(DEFAULT_REPEATS),
-        help=f"the fewest timed repeats (default {DEFAULT_REPEATS}, the fewest that give a 95%% interval); more are "
-        "added until every interval is within +-10%% of its speedup or the budget is spent",
+        help=f"the fewest timed repeats (default {DEFAULT_REPEATS}, the fewest that give a "
+        f"{_argparse_text(LEVEL_TEXT)} interval); more are added until every interval is within "
+        f"{_argparse_text(TARGET_TEXT)} of its speedup or the budget is spent",
     )
     parser.add_argument(
         "--budget-s", default="30", help="seconds the run may take to add repeats (default 30; 0: the minimum only)"
@@ -135,7 +144,7 @@ def format_table(result: BenchResult) -> str:
         f"Python {host['python_version']} ({gil}); usable cores: {host['usable_cpus']}; {limit_text(host)}",
         "",
         f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8} "
-        f"{'95% interval':>13}  {'correct':<7}  band",
+        f"{LEVEL_TEXT + ' interval':>13}  {'correct':<7}  band",
     ]
     came_back = gil_came_back_text(result)
     if came_back is not None:
@@ -180,7 +189,7 @@ def format_table(result: BenchResult) -> str:
 def progress_bar(progress: Progress, width: int = 24) -> str:
     """One line for the terminal: a bar of the whole run's fraction, the executor and its repeat."""
     filled = round(progress.fraction * width)
-    return f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress_wording(progress)}"
+    return f"[{'#' * filled}{'.' * (width - filled)}] {round(progress.fraction * 100):3d}% {progress_wording(progress)}"
 
 
 def format_comparison(comparison: Comparison) -> str:
