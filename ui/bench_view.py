@@ -1,25 +1,28 @@
-"""What the benchmark and results pages share: the server-wide resources and the drawing of one result.
+"""What the benchmark and results pages share: the server-wide resources, the queue's drawing, and one result.
 
-The run slot, the result store and the interpreter list live in st.cache_resource (one per server); a
-result is drawn as verdicts, warnings, then each chart beside the table that says the same.
+The run slot (with its queue), the result store and the interpreter list live in st.cache_resource (one per
+server); every page that runs something (Benchmark, the quiz's live runs, calibration) submits through
+`submit_run` and draws its queued job with `draw_queue_place`. A result is drawn as verdicts, warnings, then
+each chart beside the table that says the same.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from engine.bench.presets import Preset, judge, unavailable_notes, verdicts, warnings_for
 from engine.bench.results import BenchResult
-from engine.bench.slot import RunSlot, public_mode
+from engine.bench.slot import Job, RunPlan, RunSlot, public_mode, queue_bounds
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, crossover, fit_amdahl, sweep_points
 from engine.bench.verdicts import stopped_text, verdict_withheld
 from engine.host import Interpreter, limit_text
 from kernels import get_kernel
-from ui import bench_charts
+from ui import bench_charts, owner
 from ui.host_badge import interpreters
 from ui.presentation import style_chart
 
@@ -42,6 +45,56 @@ def public_requested() -> bool:
     except FileNotFoundError:
         secret = None
     return public_mode(os.environ, secret)
+
+
+def submit_run(plan: RunPlan, work: Callable[[Job], None], *, kind: str, estimate_s: float | None = None) -> Job:
+    """This visitor's run, started now or queued (public mode's bounds); QueueRefused says why it was not."""
+    bounds = queue_bounds(public_requested())
+    return run_slot().submit(owner.owner_key(), plan, work, bounds=bounds, kind=kind, estimate_s=estimate_s)
+
+
+def may_stop(job: Job) -> bool:
+    """Whether this visitor may cancel `job` (or take it out of the queue): its owner, a teacher, or local mode."""
+    return owner.may_change(job.holder.owner, public_requested())
+
+
+def wait_text(seconds: float) -> str:
+    return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
+
+
+def queue_wording(job: Job, slot: RunSlot) -> str | None:
+    """Where a queued job stands: its position, the queue's length and the estimated wait; None once it runs."""
+    position = slot.position(job)
+    if position is None:
+        return None
+    return (
+        f"{job.plan.label}: queued, position {position} of {len(slot.queued())}. Estimated wait "
+        f"{wait_text(slot.wait_s(job))}: the rest of the running run's estimate and the estimates of the runs ahead "
+        "(each its least repeats as if every executor were as slow as sequential, or its time budget if longer)."
+    )
+
+
+def same_run_wording(job: Job, slot: RunSlot) -> str:
+    """What the offer of an identical run says: when it finished, or where it is in the queue."""
+    if job.state == "done":
+        minutes = slot.ago_s(job) / 60
+        when = "less than a minute ago" if minutes < 1 else f"{minutes:.0f} minute{'s' if minutes >= 1.5 else ''} ago"
+        return f"The same run finished {when}: see its result instead of running it again."
+    position = slot.position(job)
+    where = "is running now" if position is None else f"is already queued (position {position})"
+    return f"The same run {where}: follow it instead of queueing a copy."
+
+
+def draw_queue_place(job: Job, key: str) -> None:
+    """A queued job: its position and wait, and a button to leave the queue (for its owner or a teacher)."""
+    slot = run_slot()
+    wording = queue_wording(job, slot)
+    if wording is None:
+        return
+    st.info(wording, icon=":material/group:")
+    if may_stop(job) and st.button("Leave the queue", key=key, icon=":material/logout:"):
+        slot.leave(job)
+        st.rerun(scope="app")
 
 
 def bench_interpreters() -> list[Interpreter]:

@@ -109,6 +109,7 @@ class ResultStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
             connection.execute(_SCHEMA)
+            _add_owner_column(connection)
 
     def _connect(self) -> closing[sqlite3.Connection]:
         # A short timeout rides over another thread's write (the run thread saves while a page reads).
@@ -177,6 +178,19 @@ class ResultStore:
             ).fetchall()
         return [BenchResult.from_dict(json.loads(row["result_json"])) for row in rows]
 
+    def set_owner(self, run_id: int, owner: str | None) -> None:
+        """Record who made (or imported) a saved run: the owner key of their browser."""
+        with self._connect() as connection, connection:
+            connection.execute("UPDATE runs SET owner = ? WHERE id = ?", (owner, run_id))
+
+    def owners(self, run_ids: Sequence[int]) -> dict[int, str | None]:
+        """Each saved run's owner key (None: saved before owners were recorded, or by the CLI); absent ids left out."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                f"SELECT id, owner FROM runs WHERE id IN ({', '.join('?' * len(run_ids))})", tuple(run_ids)
+            ).fetchall()
+        return {row["id"]: row["owner"] for row in rows}
+
     def delete(self, run_ids: Sequence[int]) -> int:
         """Delete runs by id; returns how many were deleted."""
         with self._connect() as connection, connection:
@@ -196,6 +210,14 @@ class ResultStore:
         for run_id in run_ids:
             writer.writerows(_csv_rows(run_id, presets.get(run_id), self.load(run_id)))
         return buffer.getvalue()
+
+
+def _add_owner_column(connection: sqlite3.Connection) -> None:
+    """The owner column, added to a database made before owners were recorded (its runs keep owner NULL)."""
+    columns = {row["name"] for row in connection.execute("PRAGMA table_info(runs)")}
+    if "owner" not in columns:
+        connection.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
+        connection.commit()
 
 
 def _record(row: sqlite3.Row) -> RunRecord:
