@@ -8,12 +8,14 @@ import streamlit as st
 
 from engine.bench.presets import PRESET_IDS, get_preset
 from engine.errors import InputError
-from ui import bench_charts
-from ui.bench_view import draw_result, draw_sweep, result_store, run_label
+from ui import bench_charts, owner
+from ui.bench_view import draw_result, draw_sweep, public_requested, result_store, run_label
 from ui.presentation import style_chart
 
 st.session_state.setdefault("results_imported", {})
 store = result_store()
+public = public_requested()
+owner.teacher_panel(public)
 
 st.title("Results")
 st.markdown(
@@ -28,6 +30,7 @@ with st.expander("Import a result (JSON exported by Concurrency Lab, at most 5 M
         if upload.file_id not in imported:
             try:
                 imported[upload.file_id] = store.import_file(upload.getvalue())
+                store.set_owner(imported[upload.file_id], owner.owner_key())
             except InputError as error:
                 imported[upload.file_id] = None
                 st.session_state["results_import_error"] = f"{upload.name} was not imported: {error}"
@@ -93,11 +96,19 @@ export_csv.download_button(
     key="results_export_csv",
     icon=":material/table:",
 )
-if delete.button("Delete chosen runs", key="results_delete", icon=":material/delete:"):
+# In public mode a visitor deletes only their own runs (a teacher any); the button says why it is off.
+owners = store.owners(chosen)
+others = [run_id for run_id in chosen if not owner.may_change(owners.get(run_id), public)]
+if delete.button("Delete chosen runs", key="results_delete", icon=":material/delete:", disabled=bool(others)):
     deleted = store.delete(chosen)
     del st.session_state["results_chosen"]
     st.toast(f"Deleted {deleted} run{'s' if deleted != 1 else ''}.")
     st.rerun()
+if others:
+    delete.caption(
+        f"Only your own runs can be deleted: {', '.join(f'#{run_id}' for run_id in others)} "
+        f"{'is' if len(others) == 1 else 'are'} another visitor's (the teacher can delete any)."
+    )
 
 if len(chosen) > 1:
     st.subheader("Side by side")
