@@ -99,7 +99,10 @@ export_csv.download_button(
 # In public mode a visitor deletes only their own runs (a teacher any); the button says why it is off.
 owners = store.owners(chosen)
 others = [run_id for run_id in chosen if not owner.may_change(owners.get(run_id), public)]
-if delete.button("Delete chosen runs", key="results_delete", icon=":material/delete:", disabled=bool(others)):
+if (
+    delete.button("Delete chosen runs", key="results_delete", icon=":material/delete:", disabled=bool(others))
+    and not others
+):
     deleted = store.delete(chosen)
     del st.session_state["results_chosen"]
     st.toast(f"Deleted {deleted} run{'s' if deleted != 1 else ''}.")
