@@ -1,0 +1,160 @@
+"""Public mode in real Chromium, on a server this module starts (LAB_PUBLIC=1, a teacher key): owners and the queue.
+
+Visitor B opens A's run from its address and sees it without Cancel, and cannot delete A's saved run; the teacher
+key lets a visitor do both; A's owner key survives a reload (the cookie). Three visitors pressing Run at once:
+one runs, two wait at positions 1 and 2, each starts in turn by itself, and no worker process is left.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+
+import psutil
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import start_server, stop_server, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+RUN_TIMEOUT_MS = 120_000
+TEACHER_KEY = secrets.token_hex(8)
+
+
+@pytest.fixture(scope="module")
+def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, psutil.Process]]:
+    data_dir = tmp_path_factory.mktemp("public-data")
+    log = tmp_path_factory.mktemp("public-server") / "streamlit.log"
+    url, process = start_server(data_dir, log, {"LAB_PUBLIC": "1", "LAB_TEACHER_KEY": TEACHER_KEY})
+    yield url, psutil.Process(process.pid)
+    stop_server(process)
+
+
+def _visitors(browser, url: str, count: int) -> list[Page]:
+    pages = []
+    for _ in range(count):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=url)
+        context.set_default_timeout(30_000)
+        pages.append(context.new_page())
+    return pages
+
+
+def _close(pages: list[Page]) -> None:
+    for visitor in pages:
+        visitor.context.close()
+
+
+def _workers(server: psutil.Process) -> list[psutil.Process]:
+    found = []
+    for child in server.children(recursive=True):
+        try:
+            if "engine.bench.worker" in " ".join(child.cmdline()):
+                found += [child, *child.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def _open(visitor: Page, path: str) -> None:
+    visitor.goto(path)
+    wait_for_app(visitor)
+
+
+def _sign_in_as_teacher(visitor: Page) -> None:
+    sidebar = visitor.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Teacher", exact=True).click()
+    sidebar.get_by_label("Teacher key").fill(TEACHER_KEY)
+    sidebar.get_by_role("button", name="Sign in as teacher").click()
+    expect(sidebar.get_by_text("Teacher: you may cancel and delete every visitor's runs.")).to_be_visible()
+
+
+def test_b_cannot_cancel_or_delete_a_run_of_a_and_the_teacher_can(browser, public_server, screenshot) -> None:
+    url, server = public_server
+    a, b, teacher = _visitors(browser, url, 3)
+    try:
+        # A runs a preset to the end: a saved run that A owns.
+        _open(a, "/benchmark?preset=c_releases_gil")
+        a.get_by_role("button", name="Run", exact=True).click()
+        expect(a.get_by_text(re.compile(r"Saved as run #\d+ in Results"))).to_be_visible(timeout=RUN_TIMEOUT_MS)
+        saved = re.search(r"#(\d+)", a.get_by_text(re.compile(r"Saved as run #\d+")).inner_text())[1]
+
+        # A's second run, opened by B from A's address: progress, no Cancel.
+        _open(a, "/benchmark?preset=hybrid")
+        a.get_by_role("button", name="Run", exact=True).click()
+        expect(a.get_by_role("button", name="Cancel")).to_be_visible(timeout=30_000)
+        address = a.url
+        assert "run=" in address and "owner" not in address and TEACHER_KEY not in address
+        # The owner key lives in the browser, not the address: a reload keeps A the owner.
+        a.reload()
+        wait_for_app(a)
+        expect(a.get_by_role("button", name="Cancel")).to_be_visible(timeout=30_000)
+        b.goto(address)
+        wait_for_app(b)
+        expect(b.get_by_test_id("stProgress")).to_be_visible()
+        expect(b.get_by_text("Another visitor's run: only they, or the teacher, can cancel it.")).to_be_visible()
+        expect(b.get_by_role("button", name="Cancel")).to_have_count(0)
+        screenshot(b, "queue-public-b-sees-a-run")
+
+        # The teacher, signed in once, cancels A's run.
+        teacher.goto(address)
+        wait_for_app(teacher)
+        _sign_in_as_teacher(teacher)
+        teacher.get_by_role("button", name="Cancel").click()
+        expect(a.get_by_text("The run was cancelled")).to_be_visible(timeout=30_000)
+
+        # Results: B cannot delete A's run; the teacher can.
+        _open(b, "/results")
+        expect(b.get_by_text(f"Only your own runs can be deleted: #{saved} is another visitor's")).to_be_visible()
+        expect(b.get_by_role("button", name="Delete chosen runs")).to_be_disabled()
+        screenshot(b, "queue-public-b-cannot-delete")
+        _open(teacher, "/results")
+        teacher.get_by_role("button", name="Delete chosen runs").click()
+        expect(teacher.get_by_text(f"#{saved} c_releases_gil")).to_have_count(0, timeout=10_000)
+        expect(teacher.get_by_text("No saved runs yet")).to_be_visible()
+    finally:
+        _close([a, b, teacher])
+    psutil.wait_procs(_workers(server), timeout=5)
+    assert _workers(server) == []
+
+
+def test_three_visitors_press_run_at_once_one_runs_two_queue_and_each_starts_in_turn(
+    browser, public_server, screenshot
+) -> None:
+    url, server = public_server
+    visitors = _visitors(browser, url, 3)
+    try:
+        for visitor, preset in zip(visitors, ("hybrid", "gil_cpu", "scaling_workers"), strict=True):
+            _open(visitor, f"/benchmark?preset={preset}")
+        for visitor in visitors:
+            visitor.get_by_role("button", name="Run", exact=True).click()
+        queued = re.compile(r"queued, position (\d) of 2\. Estimated wait about \d+ s")
+        positions: dict[int, Page] = {}
+        runner = None
+        for visitor in visitors:
+            place = visitor.get_by_text(queued).or_(visitor.get_by_test_id("stProgress"))
+            expect(place.first).to_be_visible(timeout=30_000)
+            found = queued.search(visitor.get_by_test_id("stMain").inner_text())
+            if found:
+                positions[int(found[1])] = visitor
+            else:
+                runner = visitor
+        assert runner is not None and sorted(positions) == [1, 2], "one runs, two wait at positions 1 and 2"
+        expect(positions[1].get_by_role("button", name="Leave the queue")).to_be_visible()
+        screenshot(positions[2], "queue-three-visitors-position-2")
+        # Each run starts by itself when the one before ends, with no press from its idle visitor.
+        for visitor in (runner, positions[1], positions[2]):
+            expect(visitor.get_by_text(re.compile(r"Saved as run #\d+ in Results"))).to_be_visible(
+                timeout=RUN_TIMEOUT_MS
+            )
+        # Runs are saved in the order of the queue.
+        saved = [
+            int(re.search(r"#(\d+)", v.get_by_text(re.compile(r"Saved as run #\d+")).inner_text())[1])
+            for v in (runner, positions[1], positions[2])
+        ]
+        assert saved == sorted(saved)
+    finally:
+        _close(visitors)
+    psutil.wait_procs(_workers(server), timeout=5)
+    assert _workers(server) == []
