@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
+from engine.bench.store import ResultStore
+from tests.bench_fakes import make_result
 from tests.conftest import start_server, stop_server, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -24,11 +28,11 @@ TEACHER_KEY = secrets.token_hex(8)
 
 
 @pytest.fixture(scope="module")
-def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, psutil.Process]]:
+def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, psutil.Process, Path]]:
     data_dir = tmp_path_factory.mktemp("public-data")
     log = tmp_path_factory.mktemp("public-server") / "streamlit.log"
     url, process = start_server(data_dir, log, {"LAB_PUBLIC": "1", "LAB_TEACHER_KEY": TEACHER_KEY})
-    yield url, psutil.Process(process.pid)
+    yield url, psutil.Process(process.pid), data_dir
     stop_server(process)
 
 
@@ -57,6 +61,17 @@ def _workers(server: psutil.Process) -> list[psutil.Process]:
     return found
 
 
+def _owner_cookie(visitor: Page) -> str:
+    """The owner key the app wrote into this browser's cookie (waited for: the component writes it)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = [cookie["value"] for cookie in visitor.context.cookies() if cookie["name"] == "lab_owner"]
+        if found:
+            return found[0]
+        visitor.wait_for_timeout(200)
+    raise AssertionError("the app never wrote the lab_owner cookie")
+
+
 def _open(visitor: Page, path: str) -> None:
     visitor.goto(path)
     wait_for_app(visitor)
@@ -71,17 +86,18 @@ def _sign_in_as_teacher(visitor: Page) -> None:
 
 
 def test_b_cannot_cancel_or_delete_a_run_of_a_and_the_teacher_can(browser, public_server, screenshot) -> None:
-    url, server = public_server
+    url, server, data_dir = public_server
     a, b, teacher = _visitors(browser, url, 3)
     try:
-        # A runs a preset to the end: a saved run that A owns.
-        _open(a, "/benchmark?preset=c_releases_gil")
-        a.get_by_role("button", name="Run", exact=True).click()
-        expect(a.get_by_text(re.compile(r"Saved as run #\d+ in Results"))).to_be_visible(timeout=RUN_TIMEOUT_MS)
-        saved = re.search(r"#(\d+)", a.get_by_text(re.compile(r"Saved as run #\d+")).inner_text())[1]
+        # A's browser gets its owner key as a cookie on its first visit; a run saved by that key is A's. (Saved
+        # here, not run: a whole run on this loaded host may outlast public mode's 30 s; the run below is live.)
+        _open(a, "/benchmark?preset=scaling_workers")  # a sweep: long enough to be seen, then cancelled
+        owner = _owner_cookie(a)
+        store = ResultStore(data_dir / "results.sqlite3")
+        saved = store.save(make_result(), preset="gil_cpu")
+        store.set_owner(saved, owner)
 
-        # A's second run, opened by B from A's address: progress, no Cancel.
-        _open(a, "/benchmark?preset=hybrid")
+        # A's run, opened by B from A's address: progress, no Cancel.
         a.get_by_role("button", name="Run", exact=True).click()
         expect(a.get_by_role("button", name="Cancel")).to_be_visible(timeout=30_000)
         address = a.url
@@ -104,15 +120,20 @@ def test_b_cannot_cancel_or_delete_a_run_of_a_and_the_teacher_can(browser, publi
         teacher.get_by_role("button", name="Cancel").click()
         expect(a.get_by_text("The run was cancelled")).to_be_visible(timeout=30_000)
 
-        # Results: B cannot delete A's run; the teacher can.
+        # Results (the newest run chosen, A's: the seeded one, or a run of the sweep that finished before the
+        # cancel): B cannot delete it, A can, and so can the teacher.
+        kept = [record.id for record in store.runs()]
+        assert saved in kept and set(store.owners(kept).values()) == {owner}
         _open(b, "/results")
-        expect(b.get_by_text(f"Only your own runs can be deleted: #{saved} is another visitor's")).to_be_visible()
+        expect(b.get_by_text(f"Only your own runs can be deleted: #{kept[0]} is another visitor's")).to_be_visible()
         expect(b.get_by_role("button", name="Delete chosen runs")).to_be_disabled()
         screenshot(b, "queue-public-b-cannot-delete")
+        _open(a, "/results")
+        expect(a.get_by_role("button", name="Delete chosen runs")).to_be_enabled()
         _open(teacher, "/results")
         teacher.get_by_role("button", name="Delete chosen runs").click()
-        expect(teacher.get_by_text(f"#{saved} c_releases_gil")).to_have_count(0, timeout=10_000)
-        expect(teacher.get_by_text("No saved runs yet")).to_be_visible()
+        expect(teacher.get_by_text("Deleted 1 run.")).to_be_visible(timeout=10_000)
+        assert [record.id for record in store.runs()] == kept[1:]
     finally:
         _close([a, b, teacher])
     psutil.wait_procs(_workers(server), timeout=5)
@@ -122,7 +143,7 @@ def test_b_cannot_cancel_or_delete_a_run_of_a_and_the_teacher_can(browser, publi
 def test_three_visitors_press_run_at_once_one_runs_two_queue_and_each_starts_in_turn(
     browser, public_server, screenshot
 ) -> None:
-    url, server = public_server
+    url, server, _ = public_server
     visitors = _visitors(browser, url, 3)
     try:
         for visitor, preset in zip(visitors, ("hybrid", "gil_cpu", "scaling_workers"), strict=True):
@@ -143,17 +164,17 @@ def test_three_visitors_press_run_at_once_one_runs_two_queue_and_each_starts_in_
         assert runner is not None and sorted(positions) == [1, 2], "one runs, two wait at positions 1 and 2"
         expect(positions[1].get_by_role("button", name="Leave the queue")).to_be_visible()
         screenshot(positions[2], "queue-three-visitors-position-2")
-        # Each run starts by itself when the one before ends, with no press from its idle visitor.
+        # Each run starts by itself when the one before ends, with no press from its idle visitor, and ends (saved,
+        # or failed: on a host this loaded a run may outlast public mode's 30 s, which is not the queue's doing).
+        ended = re.compile(r"Last run: .+, started (\d\d:\d\d:\d\d)")
+        starts = []
         for visitor in (runner, positions[1], positions[2]):
-            expect(visitor.get_by_text(re.compile(r"Saved as run #\d+ in Results"))).to_be_visible(
-                timeout=RUN_TIMEOUT_MS
-            )
-        # Runs are saved in the order of the queue.
-        saved = [
-            int(re.search(r"#(\d+)", v.get_by_text(re.compile(r"Saved as run #\d+")).inner_text())[1])
-            for v in (runner, positions[1], positions[2])
-        ]
-        assert saved == sorted(saved)
+            heading = visitor.get_by_role("heading", name=ended)
+            expect(heading).to_be_visible(timeout=RUN_TIMEOUT_MS)
+            starts.append(ended.search(heading.inner_text())[1])
+            expect(visitor.get_by_text(re.compile(r"Saved as run #\d+ in Results|RunFailed"))).to_be_visible()
+        assert starts == sorted(starts), f"the runs started in the queue's order: {starts}"
+        screenshot(positions[2], "queue-three-visitors-last-done")
     finally:
         _close(visitors)
     psutil.wait_procs(_workers(server), timeout=5)
