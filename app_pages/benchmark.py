@@ -194,7 +194,10 @@ if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:
         run_notice.error(str(error), icon=":material/error:")
     else:
         same = slot.same_run(checked)
-        if same is not None:
+        current = st.session_state.get("bench_job")
+        if same is not None and same is current and current.state != "done":
+            pass  # this session already follows that very run (a press seen twice, as when a rerun restarts it)
+        elif same is not None:
             # The same run, just finished or on its way: offered instead of another copy in the queue.
             st.session_state["bench_offer"] = (same, checked)
         else:
