@@ -48,6 +48,12 @@ def _run_processes(server: psutil.Process) -> list[psutil.Process]:
 def _open_benchmark(page: Page, preset: str = "gil_cpu") -> None:
     page.goto(f"/benchmark?preset={preset}")
     wait_for_app(page)
+    # A new browser's first visit writes its owner cookie, and the component that writes it reruns the page once:
+    # wait for that rerun to end before pressing anything.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(c["name"] == "lab_owner" for c in page.context.cookies()):
+        page.wait_for_timeout(100)
+    wait_for_app(page)
     expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()
 
 
