@@ -1,7 +1,7 @@
 """The visitor's owner key (a random token kept in a browser cookie) and the teacher key's sign-in.
 
-Streamlit reads cookies (st.context.cookies) but cannot set them, so `remember_owner` (called by app.py on every
-run) has the streamlit_js_eval component write the cookie once. The key is never in the address: an address on a
+Streamlit reads cookies (st.context.cookies) but has no call to set one, so `remember_owner` (called by app.py on
+every run) writes it from a script in Streamlit's own html component, a same-origin iframe, until the browser has it. The key is never in the address: an address on a
 projector would hand it to the whole class. Tests set st.session_state[OWNER_STATE] to act as a given visitor.
 """
 
@@ -12,7 +12,7 @@ import re
 import secrets
 
 import streamlit as st
-from streamlit_js_eval import streamlit_js_eval
+import streamlit.components.v1 as components
 
 from engine.bench import access
 from engine.bench.access import TeacherGate, TooManyAttempts
@@ -47,13 +47,13 @@ def remember_owner() -> None:
     if _cookie_owner() == owner:
         return
     secure = "; Secure" if st.context.url and st.context.url.startswith("https:") else ""
+    # Streamlit's own html component (a same-origin iframe) runs the script and sends nothing back, so writing the
+    # cookie costs no rerun (a component that returns a value reran the page once, mid-press on a first visit).
     with st.sidebar:
-        streamlit_js_eval(
-            js_expressions=(
-                f"document.cookie = '{OWNER_COOKIE}={owner}; max-age={COOKIE_DAYS * 86400}; path=/; "
-                f"SameSite=Strict{secure}'"
-            ),
-            key="lab_owner_cookie",
+        components.html(
+            f"<script>document.cookie = '{OWNER_COOKIE}={owner}; max-age={COOKIE_DAYS * 86400}; path=/; "
+            f"SameSite=Strict{secure}';</script>",
+            height=0,
         )
 
 
