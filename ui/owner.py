@@ -1,8 +1,9 @@
 """The visitor's owner key (a random token kept in a browser cookie) and the teacher key's sign-in.
 
-Streamlit reads cookies (st.context.cookies) but has no call to set one, so `remember_owner` (called by app.py on
-every run) writes it from a script in Streamlit's own html component, a same-origin iframe, until the browser has it. The key is never in the address: an address on a
-projector would hand it to the whole class. Tests set st.session_state[OWNER_STATE] to act as a given visitor.
+Streamlit reads cookies (st.context.cookies) but has no call to set one, so `remember_owner` (app.py, every run)
+writes it from a script in Streamlit's own html component, a same-origin iframe, until the browser has it. The key
+is never in the address: an address on a projector would hand it to the whole class. Tests set
+st.session_state[OWNER_STATE] to act as a given visitor.
 """
 
 from __future__ import annotations
