@@ -5,20 +5,36 @@ background thread that holds the server's one-run slot, or waits in its queue; a
 queue position, the progress bar and cancel (cancel only for the run's owner, or a teacher, in public mode).
 """
 
+import os
+
 import streamlit as st
 
-from engine.bench.presets import PRESET_IDS, get_preset, presets
-from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchSpec
+from engine.bench.presets import PRESET_IDS, get_preset, presets, resolve_variants
+from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, GIL_SETTINGS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
-from engine.bench.slot import QueueRefused, RunPlan, checked_plan, limits_for, plan_work
+from engine.bench.slot import (
+    QueueRefused,
+    RunPlan,
+    checked_plan,
+    comparison_estimate_s,
+    comparison_work,
+    limits_for,
+    plan_work,
+    scheduler_for,
+    with_scheduler,
+)
+from engine.bench.variants import Comparison
 from engine.errors import InputError
 from kernels import REGISTRY
 from ui import owner
 from ui.bench_view import (
     bench_interpreters,
+    dask_scheduler_setting,
+    draw_comparison,
     draw_queue_place,
     draw_result,
     draw_sweep,
+    gil_help,
     may_stop,
     public_requested,
     result_store,
@@ -26,6 +42,7 @@ from ui.bench_view import (
     same_run_wording,
     submit_run,
 )
+from ui.safe import code, plain, prose
 
 CUSTOM = "custom"
 
@@ -53,7 +70,7 @@ if query_preset and query_preset != st.session_state.get("bench_query_applied"):
         st.session_state["bench_preset"] = query_preset
     else:
         unknown = InputError("preset", f"unknown preset {query_preset!r} in the address", ", ".join(PRESET_IDS))
-        address_notice.error(str(unknown), icon=":material/error:")
+        address_notice.error(plain(unknown), icon=":material/error:")
 
 st.title("Benchmark")
 st.markdown(
@@ -96,16 +113,18 @@ python_path = st.selectbox(
     format_func=lambda path: next(i.label for i in usable if i.path == path),
     help="Found on this host. A free-threaded build, where one exists, runs threads without the GIL.",
 )
+chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
 free_threaded = [interpreter.label for interpreter in usable if interpreter.free_threaded_build]
 if free_threaded:
-    st.caption(f"Free-threaded builds found: {'; '.join(free_threaded)}. Their threads can run without the GIL.")
+    st.caption(f"Free-threaded builds found: {plain('; '.join(free_threaded))}. Their threads can run without the GIL.")
 else:
     st.caption("No free-threaded build was found on this host, so free-threaded figures were not measured here.")
 
 preset = None if choice == CUSTOM else get_preset(choice)
+resolved = None
 if preset is not None:
-    st.subheader(preset.title)
-    st.markdown(f"**What it should show.** {preset.should_show}")
+    st.subheader(plain(preset.title), anchor=False)
+    st.markdown(f"**What it should show.** {plain(preset.should_show)}")
     sweep = "" if preset.sweep == "none" else f", one run per {preset.sweep} value in {list(preset.sweep_values)}"
     st.caption(
         f"Kernel `{preset.kernel}` ({REGISTRY[preset.kernel].description}) · executors "
@@ -113,9 +132,21 @@ if preset is not None:
         f"at least {preset.repeats} repeats after {preset.warmups} warm-up"
         f"{f', more within {preset.budget_s:g} s' if preset.budget_s else ''}{sweep}."
     )
-    chosen = next((interpreter for interpreter in usable if interpreter.path == python_path), None)
     available = {"interpreters"} if chosen is not None and chosen.interpreter_pool else set()
     plan = RunPlan(preset.title, preset.specs(available), python_path, preset.id)
+    resolved = resolve_variants(preset, usable, python_path) if preset.variants else None
+    if resolved is not None and resolved.how_to:
+        st.info(prose(resolved.how_to), icon=":material/download:")
+        plan = None
+    elif resolved is not None:
+        st.markdown(
+            "\n".join(
+                f"- {code(variant.text())}: {plain(shows)}"
+                for variant, shows in zip(resolved.variants, resolved.shows, strict=True)
+            )
+        )
+        for note in resolved.skipped:
+            st.caption(f"Not run: {plain(note)}.")
 else:
     st.subheader("Custom run")
     left, right = st.columns(2)
@@ -157,6 +188,10 @@ else:
     )
     workers = right.number_input("Workers", min_value=1, max_value=limits.max_workers, value=2, key="bench_workers")
     start_method = right.selectbox("Start method", ("default", *START_METHODS), key="bench_start_method")
+    # Only a free-threaded build can turn its GIL off or on; elsewhere the run keeps the interpreter's own.
+    gil = "default"
+    if chosen is not None and chosen.free_threaded_build:
+        gil = right.radio("GIL", GIL_SETTINGS, key="bench_gil", horizontal=True, help=gil_help())
     spec = BenchSpec(
         kernel=kernel_name,
         executors=tuple(executors),
@@ -167,8 +202,11 @@ else:
         start_method=None if start_method == "default" else start_method,
         max_repeats=limits.max_repeats,
         budget_s=float(budget_s),
+        gil=gil,
     )
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
+
+typed_scheduler = None if plan is None else dask_scheduler_setting(plan, public)
 
 
 def follow(job) -> None:
@@ -178,20 +216,34 @@ def follow(job) -> None:
     st.query_params["run"] = job.run_id
 
 
-def submit(plan: RunPlan) -> None:
+def run_work(checked: RunPlan):
+    """What a press runs, and its estimate (None: the plan's own): the plan's specs in turn, or, for a preset whose
+    variants resolved to more than one interpreter or GIL setting, one comparison across them. Either goes through
+    the same queue and hand-off."""
+    if resolved is not None and len(resolved.variants) > 1:
+        budget = min(preset.budget_s or limits.max_run_s, limits.max_run_s)
+        work = comparison_work(
+            result_store(), resolved.variants, budget, limits.max_run_s, preset.id, preset.round_repeats
+        )
+        return work, comparison_estimate_s(checked, len(resolved.variants), budget, preset.round_repeats)
+    return plan_work(result_store(), limits, limits.max_run_s), None
+
+
+def submit(checked: RunPlan, work, estimate_s: float | None) -> None:
     st.session_state.pop("bench_offer", None)
     try:
-        follow(submit_run(plan, plan_work(result_store(), limits, limits.max_run_s), kind="benchmark"))
+        follow(submit_run(checked, work, kind="benchmark", estimate_s=estimate_s))
     except QueueRefused as refused:
         st.session_state["bench_refused"] = str(refused)
 
 
 run_notice = st.container()
-if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:"):
+if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:", disabled=plan is None):
     try:
-        checked = checked_plan(plan, limits)
+        # Public mode: only the owner's LAB_DASK_SCHEDULER or a LocalCluster, whatever the session holds.
+        checked = checked_plan(with_scheduler(plan, scheduler_for(public, os.environ, typed_scheduler)), limits)
     except InputError as error:
-        run_notice.error(str(error), icon=":material/error:")
+        run_notice.error(plain(error), icon=":material/error:")
     else:
         same = slot.same_run(checked)
         current = st.session_state.get("bench_job")
@@ -199,15 +251,15 @@ if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:
             pass  # this session already follows that very run (a press seen twice, as when a rerun restarts it)
         elif same is not None:
             # The same run, just finished or on its way: offered instead of another copy in the queue.
-            st.session_state["bench_offer"] = (same, checked)
+            st.session_state["bench_offer"] = (plan, same, checked, *run_work(checked))
         else:
-            submit(checked)
+            submit(checked, *run_work(checked))
 if (refused := st.session_state.pop("bench_refused", None)) is not None:
-    run_notice.warning(f"Your run was not queued. {refused}", icon=":material/block:")
-if (offer := st.session_state.get("bench_offer")) is not None and offer[1] == plan:
-    same, checked = offer
+    run_notice.warning(f"Your run was not queued. {plain(refused)}", icon=":material/block:")
+if (offer := st.session_state.get("bench_offer")) is not None and offer[0] == plan:
+    _, same, checked, work, estimate_s = offer
     with run_notice:
-        st.info(same_run_wording(same, slot), icon=":material/history:")
+        st.info(plain(same_run_wording(same, slot)), icon=":material/history:")
         see, again = st.columns(2)
         see.button(
             "See its result" if same.state == "done" else "Follow it",
@@ -216,7 +268,7 @@ if (offer := st.session_state.get("bench_offer")) is not None and offer[1] == pl
             args=(same,),
         )
         if not public:
-            again.button("Queue anyway", key="bench_queue_anyway", on_click=submit, args=(checked,))
+            again.button("Queue anyway", key="bench_queue_anyway", on_click=submit, args=(checked, work, estimate_s))
 
 
 def slot_state() -> tuple[str | None, str | None]:
@@ -242,7 +294,7 @@ def progress_panel(drawn_for: tuple[str | None, str | None]) -> None:
         st.rerun(scope="app")
     job = st.session_state.get("bench_job")
     if job is not None and job.state == "running":
-        st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+        st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
         if not may_stop(job):
             st.caption("Another visitor's run: only they, or the teacher, can cancel it.")
         elif st.button("Cancel", key="bench_cancel", icon=":material/stop:"):
@@ -253,14 +305,14 @@ def progress_panel(drawn_for: tuple[str | None, str | None]) -> None:
         draw_queue_place(job, key="bench_leave")
     holder = slot.holder()
     if holder is not None:
-        st.info(holder.wording(), icon=":material/hourglass_top:")
+        st.info(plain(holder.wording()), icon=":material/hourglass_top:")
 
 
 progress_panel(drawn_for)
 
 job = st.session_state.get("bench_job")
 if job is not None and job.done.is_set():
-    st.subheader(f"Last run: {job.plan.label}, started {job.holder.since:%H:%M:%S}")
+    st.subheader(f"Last run: {plain(job.plan.label)}, started {job.holder.since:%H:%M:%S}", anchor=False)
     if job.status == "left the queue":
         st.info("This run left the queue before it started: nothing ran.", icon=":material/logout:")
     elif job.cancelled:
@@ -270,7 +322,7 @@ if job is not None and job.done.is_set():
             f"{saved if job.run_ids else 'nothing was saved'}."
         )
     elif job.error:
-        st.error(job.error, icon=":material/error:")
+        st.error(plain(job.error), icon=":material/error:")
     else:
         shown = None if job.plan.preset is None else get_preset(job.plan.preset)
         st.success(f"Saved as run {', '.join(f'#{run_id}' for run_id in job.run_ids)} in Results.")
@@ -282,5 +334,7 @@ if job is not None and job.done.is_set():
             for index, (tab, result) in enumerate(zip(tabs, job.results, strict=True)):
                 with tab:
                     draw_result(result, None, key=f"bench_sweep_{index}")
+        elif isinstance(saved := result_store().load(job.run_ids[0]), Comparison):
+            draw_comparison(saved, shown, key="bench_comparison")
         else:
             draw_result(job.results[0], shown, key="bench_result")

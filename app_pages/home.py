@@ -3,11 +3,14 @@
 import pandas as pd
 import streamlit as st
 
+from engine.bench.store import measured_here
 from engine.host import capabilities
 from engine.lesson import framework
 from ui import nav
+from ui.bench_view import result_store
 from ui.host_badge import host
 from ui.presentation import presenting
+from ui.safe import code, plain
 
 st.title("Concurrency Lab")
 st.markdown(
@@ -117,7 +120,12 @@ st.dataframe(
 
 st.subheader("What it can and cannot show")
 for capability in capabilities(info):
+    # The paths come from the disk and LAB_PYTHONS: drawn as code spans, never as Markdown.
+    paths = f" {', '.join(code(path) for path in capability.paths)}." if capability.paths else ""
     if capability.available:
-        st.success(f"**{capability.topic}**: {capability.text}", icon=":material/check_circle:")
+        st.success(f"**{capability.topic}**: {capability.text}{paths}", icon=":material/check_circle:")
     else:
-        st.warning(f"**{capability.topic}**: {capability.text}", icon=":material/info:")
+        st.warning(f"**{capability.topic}**: {capability.text}{paths}", icon=":material/info:")
+# The line is the store's own wording around saved rows' dates: drawn as plain text all the same.
+if (measured := measured_here(result_store().runs())) is not None:
+    st.success(plain(measured), icon=":material/speed:")

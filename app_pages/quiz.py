@@ -16,6 +16,7 @@ from engine.lesson.scenarios import BUILTIN_LABEL, SCENARIOS_ENV, Scenario, avai
 from ui import quiz_view
 from ui.bench_view import draw_result
 from ui.presentation import presenting
+from ui.safe import plain
 
 st.session_state.setdefault("quiz_session", None)
 st.session_state.setdefault("quiz_job", None)
@@ -34,7 +35,7 @@ with st.expander("Question bank", expanded=False):
 banks = available_banks((uploaded.name, uploaded.getvalue()) if uploaded else None)
 still_works = "; the built-in bank still works." if BUILTIN_LABEL in banks.banks else "."
 for error in banks.errors:
-    st.error(f"This bank was not loaded{still_works}\n\n{error}")
+    st.error(f"This bank was not loaded{still_works}\n\n{plain(error)}")
 
 
 def step(method: str, *args) -> None:
@@ -63,7 +64,7 @@ def run_live(preset, fresh: bool = False) -> None:
         st.session_state.quiz_job = quiz_view.start_live_run(preset, fresh=fresh)
     except (InputError, QueueRefused) as refused:
         st.session_state.quiz_job = None
-        st.toast(str(refused))
+        st.toast(plain(refused))
 
 
 def advance() -> None:
@@ -90,7 +91,7 @@ else:
         elif job is not None and not job.done.is_set():
             quiz_view.draw_run_progress(job)
         elif not session.answered and (problem := quiz_view.run_problem(job)) is not None:
-            st.warning(f"Not graded: {problem}")
+            st.warning(f"Not graded: {plain(problem)}")
             st.button("Run it again", key="quiz_rerun", type="primary", on_click=run_live, args=(question, True))
         elif not session.answered:
             session = st.session_state.quiz_session = session.answer_prediction(predictions, job.results[0])
@@ -100,7 +101,7 @@ else:
                 draw_result(job.results[0], question, key=f"quiz_result_{position}")
             st.button("Next question", key="quiz_next", type="primary", on_click=advance)
     elif presenting():
-        st.markdown(f"## {question.prompt}")
+        st.markdown(f"## {plain(question.prompt)}")
         seconds = st.number_input("Countdown (s, 0: none)", min_value=0, max_value=600, value=0, key="quiz_countdown")
         if seconds and session.deadline is None and not session.revealed:
             st.button(
@@ -114,8 +115,8 @@ else:
             quiz_view.draw_reveal(session)
             st.button("Next scenario", key="quiz_next", type="primary", on_click=advance)
     else:
-        st.markdown(f"### {question.prompt}")
-        st.caption(f"Difficulty: {question.difficulty} · Topics: {', '.join(question.tags)}")
+        st.markdown(f"### {plain(question.prompt)}")
+        st.caption(f"Difficulty: {plain(question.difficulty)} · Topics: {plain(', '.join(question.tags))}")
         key = f"quiz_answer_{position}"
         choice = st.radio(
             "Your answer", session.options(), format_func=answer_title, index=None, key=key, disabled=session.answered

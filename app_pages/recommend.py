@@ -10,6 +10,7 @@ from engine.lesson.profile import PYTHON_BUILDS, WorkloadProfile
 from engine.lesson.recommend import CURRENT_APPROACHES, WAIT_SHARES, classify_workload, recommend
 from ui.calibration_view import calibration_panel
 from ui.recommend_view import TRI_STATE, draw_answer
+from ui.safe import plain
 
 host = current_host()
 st.session_state.setdefault("rec_workload", "hybrid")
@@ -121,7 +122,7 @@ if submitted:
         )
     except InputError as error:
         state["rec_profile"] = None
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
 
 calibration_panel()
 
@@ -132,7 +133,7 @@ if profile is not None:
         answer = recommend(profile, load_costs(), current=st.session_state["rec_current"])
     except InputError as error:
         answer = None
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
     if answer is not None:
         draw_answer(answer)
         st.subheader("Prove it here")

@@ -4,8 +4,11 @@ what this host's interpreters show. Every text comes from the facts table (engin
 import pandas as pd
 import streamlit as st
 
+from engine.bench.store import measured_here
 from engine.lesson import whats_new
+from ui.bench_view import result_store
 from ui.host_badge import interpreters
+from ui.safe import plain
 
 VERDICT_LABEL = {"true": "True", "partly": "Partly true", "false": "False", "not found": "Not found"}
 
@@ -62,7 +65,9 @@ if rows:
     )
 else:
     st.warning("No working Python interpreter was found on this host.")
-if not any(row.build == "free-threaded" for row in rows):
+if (measured := measured_here(result_store().runs())) is not None:
+    st.success(plain(measured), icon=":material/speed:")
+elif not any(row.build == "free-threaded" for row in rows):
     st.info(
         "No free-threaded build was found here, so the free-threading facts above are from the sources, not "
         "measured on this host."

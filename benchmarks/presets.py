@@ -1,6 +1,6 @@
 """Time every benchmark preset end to end on this host, as the page runs it (worker start-up included).
 
-Usage: python benchmarks/presets.py [--repeat N] [preset ids...]
+Usage: python benchmarks/presets.py [--repeat N] [--record-disturbed] [preset ids...]
 Prints a Markdown table for benchmarks/PRESETS.md: wall time per preset (the page's 15 s budget), the
 speedups it measured, whether each expectation of the preset was met, and the 1-minute load average before
 and after (other work on the 2 cores takes speedup away: a figure measured under load says so).
@@ -13,31 +13,42 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.bench.presets import PRESET_IDS, get_preset, judge
+from engine.bench.presets import PRESET_IDS, get_preset, judge, sweep_sentences
 from engine.bench.runner import run_benchmark
-from engine.bench.sweeps import crossover, fit_amdahl, sweep_points
+from engine.bench.sweeps import fit_amdahl, sweep_points
 from engine.bench.verdicts import interval_text, verdict_withheld
-from kernels import get_kernel
 
 
 def _ci(low: float | None, high: float | None) -> tuple[float, float] | None:
     return None if low is None or high is None else (low, high)
 
 
-def run_preset(preset_id: str) -> tuple[float, str]:
-    """(wall seconds, what it showed) for one press of Run on the page."""
+def run_preset(preset_id: str, record_disturbed: bool = False) -> tuple[float, str]:
+    """(wall seconds, what it showed) for one press of Run on the page.
+
+    With `record_disturbed`, a size sweep that other programs disturbed also gets its figures computed as if
+    it were quiet, marked DISTURBED: for the record of a busy host only, never as verdicts."""
     preset = get_preset(preset_id)
     started = time.perf_counter()
     results = [run_benchmark(spec) for spec in preset.specs()]
     wall_s = time.perf_counter() - started
     if preset.sweep == "size":
-        points = sweep_points(results, by="size")
-        unit = get_kernel(preset.kernel).size_unit
-        shown = " ".join(crossover(points, name, unit).sentence for name in preset.executors[1:])
+        shown = " ".join(sweep_sentences(preset, results))
+        disturbed = [result for result in results if result.disturbed]
+        if record_disturbed and disturbed:
+            others = ", ".join(
+                f"{result.disturbance.other_cores_mean:.1f}" for result in disturbed if result.disturbance is not None
+            )
+            quiet = [replace(result, disturbed=False) for result in results]
+            shown += (
+                f" DISTURBED ({len(disturbed)} of {len(results)} runs; other programs used {others} cores on "
+                f"average), figures for the record only: " + " ".join(sweep_sentences(preset, quiet))
+            )
     elif preset.sweep == "workers":
         points = sweep_points(results, by="workers")
         speedups = ", ".join(
@@ -66,6 +77,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("presets", nargs="*", default=list(PRESET_IDS))
     parser.add_argument("--repeat", type=int, default=1, help="runs per preset (the table shows the slowest)")
+    parser.add_argument(
+        "--record-disturbed",
+        action="store_true",
+        help="size sweeps: also print a disturbed run's figures, marked DISTURBED (a busy host's record, no verdict)",
+    )
     args = parser.parse_args()
     print("| preset | wall s (slowest of runs) | load before/after | what it showed (last run) |")
     print("|---|---|---|---|")
@@ -73,7 +89,7 @@ def main() -> int:
         walls = []
         load_before = os.getloadavg()[0]
         for _ in range(args.repeat):
-            wall_s, shown = run_preset(preset_id)
+            wall_s, shown = run_preset(preset_id, args.record_disturbed)
             walls.append(wall_s)
         spread = f" (median {statistics.median(walls):.1f})" if len(walls) > 1 else ""
         load = f"{load_before:.1f}/{os.getloadavg()[0]:.1f}"

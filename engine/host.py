@@ -251,11 +251,15 @@ def discover_interpreters(
 
 @dataclass(frozen=True)
 class Capability:
-    """One thing this host can or cannot demonstrate, and what to do about it."""
+    """One thing this host can or cannot demonstrate, and what to do about it.
+
+    `text` is the app's own words (Markdown); `paths` are the interpreters it names, found on disk or in
+    LAB_PYTHONS, kept apart so a page draws them as text ("found: " followed by the paths)."""
 
     topic: str
     available: bool
     text: str
+    paths: tuple[str, ...] = ()
 
 
 def capabilities(host: HostInfo) -> list[Capability]:
@@ -288,7 +292,8 @@ def capabilities(host: HostInfo) -> list[Capability]:
             Capability(
                 "Free-threaded Python",
                 True,
-                "Free-threaded interpreter found: " + ", ".join(i.path for i in free_threaded) + ".",
+                "Free-threaded interpreter found:",
+                tuple(i.path for i in free_threaded),
             )
         )
     else:
@@ -307,7 +312,8 @@ def capabilities(host: HostInfo) -> list[Capability]:
                 "Subinterpreters",
                 True,
                 "Python 3.14 found: InterpreterPoolExecutor (one interpreter per worker, each with its own GIL) "
-                "can be measured: " + ", ".join(i.path for i in has_314) + ".",
+                "can be measured:",
+                tuple(i.path for i in has_314),
             )
         )
     else:

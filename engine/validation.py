@@ -1,13 +1,16 @@
 """The one place input is validated: pydantic's TypeAdapter over the domain's frozen dataclasses.
 
 Profiles, question banks, presets, the facts table and the calibration file go through `parse`, which
-checks nested types, ranges (`Annotated[float, Gt(0)]`), choices (`Literal`), finite numbers and unknown
-fields, and turns the first problem into one InputError naming where (file, entry), the field's path and
-what is accepted. The worker side never imports this module: it receives only specs the parent checked.
+checks nested types, ranges (`Annotated[float, Gt(0)]`, or engine.bounds' stdlib markers), choices
+(`Literal`), finite numbers and unknown fields, and turns the first problem into one InputError naming
+where (file, entry), the field's path and what is accepted. Result imports go through `parse_json`
+(strict: a number must be a number, a list a list). `check_depth` runs before any parser that recurses.
+The worker side never imports this module: it receives only specs the parent checked.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache
@@ -15,6 +18,7 @@ from typing import Any, TypeVar, get_args, get_type_hints
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from engine.bounds import AtLeast, AtMost, MaxLen
 from engine.errors import InputError
 
 T = TypeVar("T")
@@ -50,12 +54,72 @@ def _configure(annotation: Any, seen: set[Any]) -> None:
         _configure(argument, seen)
 
 
+def _bound_schema(bound: AtLeast | AtMost | MaxLen, source: Any, handler: Any) -> dict[str, Any]:
+    """pydantic's core schema of the annotated type, with the bound an engine.bounds marker states."""
+    schema = handler(source)
+    if isinstance(bound, MaxLen):
+        schema["max_length"] = bound.count
+    else:
+        schema["ge" if isinstance(bound, AtLeast) else "le"] = bound.value
+    return schema
+
+
+# pydantic asks an Annotated marker for its schema by this hook; engine.bounds stays standard library only.
+for _marker in (AtLeast, AtMost, MaxLen):
+    _marker.__get_pydantic_core_schema__ = _bound_schema  # type: ignore[attr-defined]
+
+
 def parse(kind: type[T], data: object, *, where: str = "") -> T:
     """`data` checked into `kind` (a dataclass or any type pydantic reads); InputError naming the field."""
     try:
         return _adapter(kind).validate_python(data)
     except ValidationError as error:
         raise _input_error(kind, error, where) from None
+
+
+def parse_json(kind: type[T], text: str | bytes, *, where: str = "") -> T:
+    """JSON text checked into `kind` in strict mode: no "4" for 4, no 1 for true, a list where a list goes.
+
+    For files from outside (result imports), where the lax coercions `parse` allows for forms would let a
+    crafted file through; JSON arrays are accepted for tuples. Run `check_depth` on the text first.
+    """
+    try:
+        return _adapter(kind).validate_json(text, strict=True)
+    except ValidationError as error:
+        raise _input_error(kind, error, where) from None
+
+
+# Strings and comments of JSON and TOML, in the order a scanner meets them: brackets inside them do not nest.
+# One pattern serves both: in JSON a quote or `#` outside a string is an error its parser stops at before
+# recursing, so reading it as TOML's literal string or comment can hide no nesting the parser would reach.
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\'[^\'\n]*\'|#[^\n]*'
+)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_INNERMOST_PAIR = re.compile(r"[\[{][\]}]")
+
+
+def check_depth(text: str, limit: int, *, where: str = "file") -> None:
+    """InputError if `text` (JSON or TOML) nests brackets deeper than `limit`, before a parser recurses into it.
+
+    json and tomllib recurse once per level: 10^5 brackets raise RecursionError from deep inside them.
+    The scan stops at the first level past the limit, so a deep attack costs a few characters' work.
+    """
+    brackets = _NOT_BRACKETS.sub("", _STRINGS_AND_COMMENTS.sub("", text))
+    remaining = brackets
+    for _ in range(limit):
+        # Each pass removes the innermost pairs (in C): a document within the limit is empty after `limit` passes.
+        remaining = _INNERMOST_PAIR.sub("", remaining)
+        if not remaining:
+            return
+    depth = 0
+    for bracket in brackets:  # deeper than the limit, or unpaired: find which, stopping past the limit
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                raise InputError(where, f"nests deeper than {limit} levels", f"a document nested at most {limit} deep")
+        else:
+            depth -= 1
 
 
 def _input_error(kind: Any, error: ValidationError, where: str) -> InputError:
@@ -70,7 +134,13 @@ def _problem(problem: Mapping[str, Any]) -> str:
         return "is missing"
     if problem["type"] in _UNKNOWN_FIELD:
         return "is not a known field"
-    shown = repr(problem.get("input"))
+    value = problem.get("input")
+    if isinstance(value, (list, tuple, dict)):
+        # The repr of a 50 000-item list costs more than the whole check: say its size instead.
+        return f"has {len(value)} {'entries' if isinstance(value, dict) else 'items'}"
+    if isinstance(value, str) and len(value) > _ECHO_CHARS:
+        value = value[:_ECHO_CHARS]
+    shown = repr(value)
     if len(shown) > _ECHO_CHARS:
         shown = shown[: _ECHO_CHARS - 3] + "..."
     return f"got {shown}"

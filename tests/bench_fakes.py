@@ -8,6 +8,7 @@ bands follow from them as the parent assigns them (engine.bench.results.assess).
 from __future__ import annotations
 
 from engine.bench.results import BenchResult, BenchSpec, ExecutorResult, Sample, Span, assess
+from engine.bench.variants import Comparison, VariantInfo, variant_label
 
 
 def make_result(
@@ -94,3 +95,36 @@ def make_result(
 # Seven rounds' load factors shared by every executor (median 1.0), and each executor's own deviations.
 _ROUND_FACTORS = (0.98, 1.0, 1.03, 0.99, 1.01, 0.97, 1.02)
 _OWN = (1.0, -1.0, 0.5, -0.5, 0.0, 1.0, -1.0)
+
+
+def make_comparison(
+    ft_medians: dict[str, float] | None = None,
+    gil_medians: dict[str, float] | None = None,
+    *,
+    disturbed: bool = False,
+) -> Comparison:
+    """A comparison of the free-threaded build (GIL off) and the GIL build of 3.14, each from make_result."""
+    import dataclasses
+
+    ft_medians = ft_medians or {"sequential": 1.08, "threads": 0.56}
+    gil_medians = gil_medians or {"sequential": 1.0, "threads": 1.04}
+    free = make_result(ft_medians, gil_enabled=False, python_version="3.14.7", disturbed=disturbed)
+    gil = make_result(gil_medians, gil_enabled=True, python_version="3.14.7", disturbed=disturbed)
+    free = dataclasses.replace(free, host={**free.host, "executable": "/usr/local/bin/python3.14t"})
+    variants = (
+        VariantInfo("/usr/local/bin/python3.14t", "3.14.7", "free-threaded", "off", False, "ft_gil_off"),
+        VariantInfo("/usr/local/bin/python3.14", "3.14.7", "GIL", "default", True, "gil_build"),
+    )
+    variants = tuple(
+        dataclasses.replace(v, label=variant_label(v.build, v.version, v.gil, v.gil_enabled)) for v in variants
+    )
+    return Comparison(
+        spec=free.spec,
+        variants=variants,
+        runs=(free, gil),
+        rounds=4,
+        repeats_per_round=2,
+        stopped_by="budget",
+        disturbed=disturbed,
+        created_at=free.created_at,
+    )

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from engine.bench.sweeps import fit_amdahl, sweep_points
-from tests.bench_fakes import make_result
+from tests.bench_fakes import make_comparison, make_result
 from ui import bench_charts
+from ui.presentation import NORMAL
 
 
 def _datasets(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -67,8 +68,9 @@ def test_speedup_chart_has_band_rules_and_the_usable_core_line() -> None:
     (core_row,) = [row for row in _rows_with(spec, "label") if row["label"].startswith("usable cores")]
     assert core_row == {"speedup": 4.0, "label": "usable cores: 4"}
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][1] >= 4.0
-    # A layered chart cannot size itself by step (the rules have no y): its height grows with bars and legend.
-    assert spec["height"] == 110 + 45 * len(frame) + 20 * frame["band"].nunique()
+    # The plot is one row per executor tall; the legend and title are added around it (autosize fits the width).
+    assert spec["height"] == max(NORMAL.row_px * len(frame), NORMAL.plot_px // 2)
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
 
 
 def test_speedup_frame_carries_the_lessons_wording() -> None:
@@ -83,9 +85,13 @@ def test_timeline_has_one_lane_per_worker_and_one_bar_per_task_per_executor() ->
     assert len(frame) == 12
     assert frame.groupby("executor")["worker"].nunique().to_dict() == {"sequential": 1, "processes": 3}
     spec = bench_charts.timeline_chart(frame).to_dict()
-    assert spec["facet"]["row"]["field"] == "executor"
-    assert spec["spec"]["encoding"]["y"]["field"] == "worker"
-    assert (spec["spec"]["encoding"]["x"]["field"], spec["spec"]["encoding"]["x2"]["field"]) == ("start_s", "end_s")
+    # One view (a facet cannot fit its container): a lane per executor's worker, the run's executors in order.
+    lanes = ["sequential w0", "processes w0", "processes w1", "processes w2"]
+    assert spec["encoding"]["y"]["field"] == "lane"
+    assert spec["encoding"]["y"]["scale"]["domain"] == lanes
+    assert spec["transform"] == [{"calculate": "datum.executor + ' ' + datum.worker", "as": "lane"}]
+    assert (spec["encoding"]["x"]["field"], spec["encoding"]["x2"]["field"]) == ("start_s", "end_s")
+    assert spec["width"] == "container" and spec["height"] == max(NORMAL.row_px * len(lanes), NORMAL.plot_px // 2)
 
 
 def test_cpu_chart_draws_one_line_per_core_over_stretches_of_each_executor() -> None:
@@ -166,3 +172,26 @@ def test_compare_puts_each_run_beside_the_others_per_executor() -> None:
     spec = bench_charts.compare_chart(frame).to_dict()
     assert spec["layer"][0]["encoding"]["yOffset"]["field"] == "run"
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [runs[0][0], runs[1][0]]
+
+
+def test_a_comparison_is_drawn_side_by_side_with_each_variants_intervals() -> None:
+    comparison = make_comparison({"sequential": 1.08, "threads": 0.56}, {"sequential": 1.0, "threads": 1.04})
+    frame = bench_charts.variants_frame(comparison)
+    assert list(frame["variant"]) == ["Python 3.14.7 free-threaded, GIL off"] * 2 + ["Python 3.14.7 GIL build"] * 2
+    threads = frame[frame["executor"] != "sequential"]
+    assert threads["speedup"].round(2).tolist() == [round(1.08 / 0.56, 2), round(1.0 / 1.04, 2)]
+    spec = bench_charts.variants_chart(frame, 2.0).to_dict()
+    layers = spec["layer"]
+    assert layers[0]["encoding"]["yOffset"]["field"] == "variant"
+    assert layers[1]["mark"]["type"] == "errorbar" and layers[1]["encoding"]["x2"]["field"] == "high"
+    cost = bench_charts.cost_frame(comparison)
+    assert cost["ratio"].tolist() == [pytest.approx(1.08, abs=0.01), 1.0]
+
+
+def test_a_comparison_takes_part_in_compare_as_each_of_its_runs() -> None:
+    frame = bench_charts.compare_frame([("#1", make_comparison()), ("#2", make_result())])
+    assert list(dict.fromkeys(frame["run"])) == [
+        "#1: Python 3.14.7 free-threaded, GIL off",
+        "#1: Python 3.14.7 GIL build",
+        "#2",
+    ]

@@ -128,12 +128,13 @@ def test_b_cannot_cancel_or_delete_a_run_of_a_and_the_teacher_can(browser, publi
         assert saved in kept and set(store.owners(kept).values()) == {owner}
         _open(b, "/results")
         expect(b.get_by_text(f"Only your own runs can be deleted: #{kept[0]} is another visitor's")).to_be_visible()
-        expect(b.get_by_role("button", name="Delete chosen runs")).to_be_disabled()
+        expect(b.get_by_role("button", name="Delete…")).to_be_disabled()
         screenshot(b, "queue-public-b-cannot-delete")
         _open(a, "/results")
-        expect(a.get_by_role("button", name="Delete chosen runs")).to_be_enabled()
+        expect(a.get_by_role("button", name="Delete…")).to_be_enabled()
         _open(teacher, "/results")
-        teacher.get_by_role("button", name="Delete chosen runs").click()
+        teacher.get_by_role("button", name="Delete…").click()
+        teacher.get_by_role("button", name="Delete them").click()  # the confirmation, checked again for owners
         expect(teacher.get_by_text("Deleted 1 run.")).to_be_visible(timeout=10_000)
         assert [record.id for record in store.runs()] == kept[1:]
     finally:

@@ -9,7 +9,14 @@ from engine.lesson import facts
 
 def test_every_fact_has_a_source_link_the_user_can_follow():
     for item in facts.facts().values():
-        assert item.url.startswith(("https://docs.python.org/", "https://peps.python.org/", "https://docs.dask.org/"))
+        assert item.url.startswith(
+            (
+                "https://docs.python.org/",
+                "https://peps.python.org/",
+                "https://docs.dask.org/",
+                "https://distributed.dask.org/",
+            )
+        )
         assert "FACTS.md" not in item.source + item.statement
 
 

@@ -88,6 +88,8 @@ def test_small_custom_run_draws_verdicts_and_charts_and_is_saved(data_dir: Path,
     assert "Saved as run #1" in at.success[0].value
     text = _markdown(at)
     assert "threads (GIL): " in text
+    # The run's disturbance is stated on the page, the app's own server counted among the others.
+    assert any("this app's own server included" in caption.value for caption in at.caption)
     assert f"(limit here: {job.results[0].host['usable_cpus']} cores)" in text
     speedup = at.get("vega_lite_chart")[0].proto.spec
     assert '"field": "verdict"' in speedup and "Speedup against the interpretation table" in speedup
@@ -159,3 +161,38 @@ def test_a_reloaded_page_finds_its_run_from_the_address(data_dir: Path, quiet_ho
     assert at.session_state["bench_job"] is job
     assert any(header.value.startswith("Last run: custom: noop") for header in at.subheader)
     assert at.success[0].value == f"Saved as run #{job.run_ids[0]} in Results."
+
+
+def test_the_free_threading_preset_is_offered_with_what_each_variant_shows(data_dir: Path) -> None:
+    at = _page(preset="free_threading")
+    assert not at.exception
+    assert at.selectbox(key="bench_preset").value == "free_threading"
+    assert [header.value for header in at.subheader] == ["Free-threading: the same threads with and without the GIL"]
+    found = [one for one in discover_interpreters() if one.ok and one.free_threaded_build]
+    if not found:
+        assert "uv python install 3.14t" in at.info[0].value
+        return
+    text = _markdown(at)
+    assert f"`{found[0].path}:gil=off`" in text and f"`{found[0].path}:gil=on`" in text
+    assert "forced on" in text
+    assert not at.button(key="bench_run").disabled
+
+
+def test_without_a_free_threaded_build_the_page_says_how_to_get_one(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.host_badge
+
+    # No interpreter found at all: the preset stays on the menu, with the ways to get a free-threaded build.
+    monkeypatch.setattr(ui.host_badge, "discover_interpreters", lambda *args, **kwargs: [])
+    ui.host_badge.interpreters.clear()
+    try:
+        at = _page(preset="free_threading")
+    finally:
+        ui.host_badge.interpreters.clear()
+    assert not at.exception
+    assert "Free-threading: the same threads with and without the GIL" in at.selectbox(key="bench_preset").options
+    how_to = " ".join(info.value for info in at.info)
+    for way in ("uv python install 3.14t", "python.org installer", "./configure --disable-gil"):
+        assert way in how_to
+    assert at.button(key="bench_run").disabled

@@ -1,8 +1,20 @@
 """Home through AppTest: the decision table, the host facts and the presentation toggle."""
 
+from pathlib import Path
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.bench.store import ResultStore
 from engine.lesson import framework
+from tests.bench_fakes import make_comparison, make_result
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Home reads the saved runs: each test gets its own empty store, never the user's.
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    return tmp_path
 
 
 def run_app(**query: str) -> AppTest:
@@ -82,3 +94,13 @@ def test_home_calls_the_core_count_affinity_and_names_container_quotas():
     assert "usable cores" not in badge and "affinity" in badge and "quota" in badge
     if any("Parallel speedup" in success.value for success in app.success):
         assert "affinity" in shown and "quota" in shown
+
+
+def test_home_says_free_threaded_figures_were_measured_once_such_a_run_is_saved(data_dir: Path):
+    store = ResultStore(data_dir / "results.sqlite3")
+    store.save(make_result())
+    assert not any("were measured on this host" in s.value for s in run_app().success)
+    run_id = store.save_comparison(make_comparison(), preset="free_threading")
+    line = next(s.value for s in run_app().success if "were measured on this host" in s.value)
+    assert line.startswith("Free-threaded figures were measured on this host: 1 saved run with the GIL off")
+    assert f"#{run_id}" in line

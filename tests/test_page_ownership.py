@@ -93,6 +93,14 @@ def test_b_cannot_delete_a_saved_run_but_the_teacher_can(teacher: str, tmp_path:
     other = _sign_in(other, teacher)
     assert not other.button(key="results_delete").disabled
     other.button(key="results_delete").click().run()
+    # The question asked as the teacher is checked again when answered: signed out meanwhile, nothing goes.
+    other.sidebar.button(key="owner_teacher_leave").click().run()
+    other.button(key="results_delete_confirm").click().run()
+    assert [record.id for record in store.runs()] == [run_id]
+    assert other.error[0].value.startswith(f"Nothing was deleted: #{run_id} is another visitor's")
+    other = _sign_in(other, teacher)
+    other.button(key="results_delete").click().run()
+    other.button(key="results_delete_confirm").click().run()
     assert store.runs() == []
 
 

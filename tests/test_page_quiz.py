@@ -14,6 +14,7 @@ from engine.bench.verdicts import verdict_withheld
 from engine.lesson import quiz, scenarios
 from engine.lesson.scenarios import load_bank
 from tests.bench_fakes import make_result
+from ui.safe import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "app_pages" / "quiz.py")
@@ -175,7 +176,7 @@ def test_predict_mode_runs_the_preset_live_and_grades_the_prediction_to_the_revi
     assert not app.exception
     graded = app.session_state["quiz_session"].grades[0]
     assert graded.mode == "predict" and "you predicted 4.00x, measured" in graded.feedback
-    assert any(graded.feedback in box.value for box in (*app.success, *app.warning, *app.error))
+    assert any(plain(graded.feedback) in box.value for box in (*app.success, *app.warning, *app.error))
     app.button(key="quiz_next").click()
     app.run()
     assert app.header[0].value == "Review"

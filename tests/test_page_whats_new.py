@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.bench.store import ResultStore
 from engine.lesson import whats_new
+from tests.bench_fakes import make_result
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "whats_new.py")
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The page reads the saved runs: each test gets its own empty store, never the user's.
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    return tmp_path
 
 
 def test_page_shows_every_change_with_its_source_and_the_live_table():
@@ -39,3 +49,15 @@ def test_page_shows_the_corrected_claims():
     assert "when there is no current event loop" in markdown
     captions = " ".join(c.value for c in app.caption)
     assert "(https://docs.python.org/3.13/howto/free-threading-python.html#single-threaded-performance)" in captions
+
+
+def test_page_says_free_threaded_figures_were_measured_here_once_a_run_is_saved(data_dir: Path):
+    store = ResultStore(data_dir / "results.sqlite3")
+    store.save(make_result(gil_enabled=True))
+    store.save(make_result(gil_enabled=False), source="import")  # an import was measured elsewhere
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not any("were measured on this host" in s.value for s in app.success)
+    run_id = store.save(make_result(gil_enabled=False))
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    line = next(s.value for s in app.success if "were measured on this host" in s.value)
+    assert f"the latest #{run_id}" in line

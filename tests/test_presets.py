@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,13 +20,16 @@ from engine.bench.presets import (
     warnings_for,
 )
 from engine.bench.results import BANDS, Disturbance
+from engine.bench.runner import PUBLIC_LIMITS
+from engine.bench.slot import RunPlan, checked_plan, limits_for, public_mode
 from engine.bench.verdicts import verdict_withheld, withheld_reason
 from engine.errors import InputError
+from engine.lesson.quiz import predict_questions
 from kernels import REGISTRY
 from tests.bench_fakes import make_result
 
 
-def test_shipped_presets_are_the_six_lessons_with_valid_kernels() -> None:
+def test_shipped_presets_are_the_lessons_with_valid_kernels() -> None:
     loaded = presets()
     assert tuple(loaded) == PRESET_IDS
     for preset in loaded.values():
@@ -35,6 +39,17 @@ def test_shipped_presets_are_the_six_lessons_with_valid_kernels() -> None:
     assert loaded["gil_cpu"].title == "The GIL and CPU work"
     assert loaded["overhead_size"].sweep == "size" and len(loaded["overhead_size"].specs()) >= 3
     assert [spec.workers for spec in loaded["scaling_workers"].specs()] == list(loaded["scaling_workers"].sweep_values)
+    free_threading = loaded["free_threading"]
+    assert [(v.build, v.gil, v.optional) for v in free_threading.variants] == [
+        ("free-threaded", "off", False),
+        ("free-threaded", "on", False),
+        ("gil", "default", True),
+    ]
+    assert [(e.variant, e.min, e.max) for e in free_threading.expect] == [
+        ("ft_gil_off", 1.7, None),
+        ("ft_gil_on", None, 1.2),
+    ]
+    assert [v.build for v in loaded["hybrid"].variants] == ["chosen", "free-threaded"]
 
 
 def test_interpreters_join_the_gil_preset_only_where_the_interpreter_has_them() -> None:
@@ -81,6 +96,14 @@ def _edited(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ("min = 1.5", "minimum = 1.5", "presets.toml [gil_cpu] expect[0]", "executor"),
         ('id = "io_wait"', 'id = "gil_cpu"', "presets.toml [gil_cpu] id", "each id once"),
+        ('build = "gil"', 'build = "nogil"', "presets.toml [free_threading] variant[2].build", "free-threaded"),
+        ('gil = "on"', 'gil = "maybe"', "presets.toml [free_threading] variant[1].gil", "default"),
+        (
+            'variant = "ft_gil_on"',
+            'variant = "ft_gil_sideways"',
+            "presets.toml [free_threading] expect[1].variant",
+            "ft_gil_off",
+        ),
     ],
 )
 def test_bad_entry_error_names_file_entry_and_field(tmp_path: Path, old: str, new: str, field: str, accepted: str):
@@ -94,6 +117,67 @@ def test_size_outside_kernel_range_is_refused(tmp_path: Path) -> None:
     path = _edited(tmp_path, "size = 20", "size = 99999999")
     with pytest.raises(InputError, match=r"\[io_wait\] size.*0 to 10000"):
         load_presets(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("workers = 4\n", "workers = 8\n", "presets.toml [io_wait] workers"),
+        ("sweep_values = [1, 2, 3, 4]", "sweep_values = [1, 2, 4, 8]", "presets.toml [scaling_workers] workers"),
+        ("tasks = 40", "tasks = 400", "presets.toml [io_wait] tasks"),
+        # Across interpreters: the budget of all the variants, and the rounds each must run before it can stop.
+        ("budget_s = 13\n", "budget_s = 45\n", "presets.toml [free_threading] budget_s"),
+        ("round_repeats = 3\n", "round_repeats = 12\n", "presets.toml [hybrid] variant"),
+    ],
+)
+def test_a_preset_over_the_public_limits_is_refused_at_load(tmp_path: Path, old: str, new: str, field: str) -> None:
+    # A shared deployment runs the same presets: one that public mode would refuse must not load at all.
+    with pytest.raises(InputError, match="over the public mode's limits") as raised:
+        load_presets(_edited(tmp_path, old, new))
+    assert raised.value.field == field
+
+
+def test_every_shipped_preset_runs_in_public_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Loaded with public mode on, every run of every preset (optional executors too) passes the public limits,
+    # through the same checks the Benchmark page and the Predict quiz make before they start a run.
+    monkeypatch.setenv("LAB_PUBLIC", "1")
+    limits = limits_for(public_mode(os.environ))
+    assert limits == PUBLIC_LIMITS
+    loaded = load_presets()
+    assert tuple(loaded) == PRESET_IDS
+    for preset in loaded.values():
+        plan = RunPlan(preset.title, preset.specs(available=preset.optional_executors), None, preset.id)
+        assert checked_plan(plan, limits).specs == plan.specs
+        for spec in plan.specs:
+            assert spec.workers <= limits.max_workers and spec.tasks <= limits.max_tasks
+            assert spec.budget_s is None or spec.budget_s <= limits.max_run_s
+        assert preset.budget_s is None or preset.budget_s <= limits.max_run_s
+
+
+def test_the_predict_quiz_starts_every_preset_question_in_public_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The quiz's own path (quiz_view.start_live_run) with public mode on, the queue replaced by one that records
+    # what it was asked to run: no question is refused by the public limits.
+    from ui import quiz_view
+
+    monkeypatch.setenv("LAB_PUBLIC", "1")
+    started: list[RunPlan] = []
+
+    class RecordingSlot:
+        def same_run(self, plan: RunPlan) -> None:
+            return None
+
+    def record(plan: RunPlan, work: object, *, kind: str) -> RunPlan:
+        started.append(plan)
+        return plan
+
+    monkeypatch.setattr(quiz_view, "run_slot", RecordingSlot)
+    monkeypatch.setattr(quiz_view, "submit_run", record)
+    monkeypatch.setattr(quiz_view, "result_store", lambda: None)
+    questions = predict_questions(list(presets().values()), seed=1)
+    assert "io_wait" in {question.id for question in questions}
+    for question in questions:
+        quiz_view.start_live_run(question)
+    assert [plan.preset for plan in started] == [question.id for question in questions]
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

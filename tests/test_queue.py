@@ -3,10 +3,13 @@ hand-off after a cancel or a failure, public bounds, a reloaded page finding its
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from pathlib import Path
 
 import pytest
 
+from engine.bench import slot as slot_module
 from engine.bench.access import (
     ATTEMPT_WINDOW_S,
     ATTEMPTS_PER_SERVER,
@@ -29,8 +32,14 @@ from engine.bench.slot import (
     RunPlan,
     RunSlot,
     SlotBusy,
+    comparison_estimate_s,
+    comparison_work,
     plan_estimate_s,
+    spec_estimate_s,
 )
+from engine.bench.store import ResultStore
+from engine.bench.variants import Variant
+from tests.bench_fakes import make_comparison
 
 TIMEOUT_S = 10
 
@@ -288,3 +297,50 @@ def test_teacher_attempts_are_limited_per_visitor_and_per_server() -> None:
     with pytest.raises(TooManyAttempts, match="on this server"):
         gate.attempt("fresh", "right-key")
     assert not TeacherGate(None).attempt("x", "")
+
+
+def test_a_comparison_queues_behind_a_run_and_is_saved_as_its_owners(
+    runs: FakeRuns, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The free_threading preset's run from the page: comparison_work through submit, handed on by the slot's thread.
+    calls: list[tuple[str, int]] = []
+
+    def fake_run_variants(spec: BenchSpec, variants, **kwargs) -> object:
+        calls.append((threading.current_thread().name, len(variants)))
+        return make_comparison()
+
+    monkeypatch.setattr(slot_module, "run_variants", fake_run_variants)
+    store = ResultStore(tmp_path / "results.sqlite3")
+    slot = RunSlot()
+    first = slot.submit("a", _plan("first"), runs.work("first"))
+    assert runs.started["first"].wait(TIMEOUT_S)
+    variants = [Variant("/opt/python3.14t", gil="off"), Variant("/opt/python3.14")]
+    plan = RunPlan("free threading", _plan("x").specs, "/opt/python3.14t", "free_threading")
+    estimate = comparison_estimate_s(plan, len(variants), 30.0)
+    compared = slot.submit(
+        "b",
+        plan,
+        comparison_work(store, variants, 30.0, 60.0, "free_threading"),
+        bounds=PUBLIC_QUEUE,
+        estimate_s=estimate,
+    )
+    assert (compared.state, slot.position(compared), slot.wait_s(compared) > 0) == ("queued", 1, True)
+    assert slot.same_run(plan) is compared, "the same comparison is offered, not queued twice"
+    runs.release["first"].set()
+    assert compared.done.wait(TIMEOUT_S) and compared.succeeded
+    assert calls == [(threads_of(first), 2)], "the thread that held the slot ran the comparison"
+    (record,) = store.runs()
+    assert (record.kind, compared.run_ids) == ("comparison", [record.id])
+    assert store.owners([record.id]) == {record.id: "b"}
+
+
+def threads_of(job: Job) -> str:
+    return f"bench-{job.run_id[:8]}"
+
+
+def test_a_comparison_estimate_is_its_fewest_rounds_of_every_variant_or_its_budget() -> None:
+    plan = _plan("x")
+    worker = dataclasses.replace(plan.specs[0], repeats=2, max_repeats=None, budget_s=None)
+    rounds = 3  # six repeats for an interval, two a round
+    assert comparison_estimate_s(plan, 2, None) == pytest.approx(rounds * 2 * spec_estimate_s(worker))
+    assert comparison_estimate_s(plan, 2, 1e6) == 1e6

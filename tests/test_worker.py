@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,7 +163,7 @@ def test_labels_say_free_threaded_when_the_gil_is_off(monkeypatch: pytest.Monkey
     result = worker.run_bench(spec, emit=_quiet)
     labels = {entry.name: (entry.label, entry.gil_enabled) for entry in result.executors}
     assert labels["threads"] == ("threads (free-threaded)", False)
-    assert labels["asyncio_threads"] == ("asyncio_threads (free-threaded)", False)
+    assert labels["asyncio_threads"] == ("asyncio + threads (free-threaded, GIL off)", False)
     assert worker.executor_label("threads", None, True) == "threads (GIL)"
     assert worker.executor_label("processes", "spawn", True) == "processes (spawn)"
 
@@ -180,3 +181,30 @@ def test_more_workers_than_cores_is_a_warning_for_cpu_work_only(kernel: str, siz
     spec = BenchSpec(kernel, ("sequential", "threads"), workers=workers, tasks=2, size=size, repeats=1, warmups=0)
     result = worker.run_bench(spec, emit=_quiet)
     assert any(f"{workers} workers on" in warning for warning in result.warnings) is warned
+
+
+def test_a_fork_pool_listed_after_interpreters_still_runs_on_314() -> None:
+    python = shutil.which("python3.14")
+    if python is None:
+        pytest.skip("no python3.14 on PATH (InterpreterPoolExecutor needs 3.14)")
+    spec = {
+        "kernel": "primes",
+        "executors": ["sequential", "interpreters", "processes"],
+        "workers": 2,
+        "tasks": 2,
+        "size": 2000,
+        "repeats": 1,
+        "warmups": 0,
+        "start_method": "fork",
+    }
+    completed = subprocess.run(
+        worker_command(python),
+        input=json.dumps(spec) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    result = json.loads(completed.stdout.strip().splitlines()[-1])["result"]
+    assert [entry["name"] for entry in result["executors"]] == ["sequential", "interpreters", "processes"]
+    assert all(entry["correct"] for entry in result["executors"]), completed.stderr[-2000:]

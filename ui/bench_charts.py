@@ -2,6 +2,10 @@
 
 The `*_frame` functions turn results into DataFrames; the `*_chart` functions take a DataFrame and return a
 chart (so tests read the spec). Colours are Okabe-Ito, safe for colour-blind readers.
+
+Sizes come from a ChartSize (ui.presentation: larger when presenting): a chart's plot is as tall as its bars
+need at that font (`row_px` each), its width fits the container (autosize "fit-x"), and the title, axes and
+legends are added around the plot instead of being squeezed into a fixed height with it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import pandas as pd
 
 from engine.bench.results import BANDS, BenchResult
 from engine.bench.sweeps import AmdahlFit, SweepPoint, amdahl_speedup
+from engine.bench.variants import Comparison
 from engine.bench.verdicts import band_text, interval_text, verdict_withheld
 from engine.host import speedup_limit_of
+from ui.presentation import FIT_WIDTH, NORMAL, ChartSize
 
 # Okabe & Ito (2008), the colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
@@ -102,9 +108,21 @@ def speedup_frame(result: BenchResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SPEEDUP_COLUMNS)
 
 
-def speedup_chart(frame: pd.DataFrame, cores: float, label: str | None = None) -> alt.LayerChart:
+def _sized(chart: alt.TopLevelMixin, height: int) -> alt.TopLevelMixin:
+    """The chart with a plot `height` px tall and as wide as its container."""
+    return chart.properties(height=height, width="container", autosize=FIT_WIDTH)
+
+
+def _bottom_legend(size: ChartSize, **kwargs: object) -> alt.Legend:
+    """A legend under the plot, one entry per line, labels whole: it never covers the data or takes its width."""
+    return alt.Legend(orient="bottom", direction="vertical", labelLimit=size.legend_limit_px, **kwargs)
+
+
+def speedup_chart(
+    frame: pd.DataFrame, cores: float, label: str | None = None, size: ChartSize = NORMAL
+) -> alt.LayerChart:
     """Speedup bars coloured by band, each with its 95% interval as an error bar, rules at 1.0/1.2/2.0, and a line
-    at the speedup limit `cores`."""
+    at the speedup limit `cores`; one row of `size.row_px` per executor."""
     top = max([cores, *frame["speedup"].tolist(), *frame["high"].dropna().tolist()]) * 1.1
     bands = [band for band in BAND_COLOURS if band in set(frame["band"])]
     labels = {band: BAND_LABELS[band] for band in bands}
@@ -113,12 +131,12 @@ def speedup_chart(frame: pd.DataFrame, cores: float, label: str | None = None) -
         .mark_bar()
         .encode(
             x=alt.X("speedup:Q", title="Speedup over the baseline (x)", scale=alt.Scale(domain=[0, top])),
-            y=alt.Y("executor:N", title=None, sort=None),
+            y=alt.Y("executor:N", title=None, sort=None, axis=alt.Axis(labelLimit=size.label_limit_px)),
             color=alt.Color(
                 "band_label:N",
                 title="Interpretation",
                 scale=alt.Scale(domain=list(labels.values()), range=[BAND_COLOURS[band] for band in bands]),
-                legend=alt.Legend(labelLimit=420, orient="bottom", columns=1),
+                legend=_bottom_legend(size, columns=1),
             ),
             tooltip=["executor", alt.Tooltip("speedup:Q", format=".2f"), "interval", "verdict", "median_s"],
         )
@@ -141,13 +159,13 @@ def speedup_chart(frame: pd.DataFrame, cores: float, label: str | None = None) -
     cores_rule = alt.Chart(cores_frame).mark_rule(color=OKABE_ITO["blue"], strokeWidth=3).encode(x="speedup:Q")
     cores_text = (
         alt.Chart(cores_frame)
-        .mark_text(align="right", dx=-4, dy=-6, color=OKABE_ITO["blue"], baseline="bottom")
+        .mark_text(align="right", dx=-4, dy=-6, color=OKABE_ITO["blue"], baseline="bottom", fontSize=size.label_px)
         .encode(x="speedup:Q", y=alt.value(0), text="label:N")
     )
-    return alt.layer(bars, error_bars, rules, cores_rule, cores_text).properties(
-        title="Speedup against the interpretation table and this host's limit",
-        height=_layered_height(len(frame), 45, len(bands)),
+    chart = alt.layer(bars, error_bars, rules, cores_rule, cores_text).properties(
+        title="Speedup against the interpretation table and this host's limit"
     )
+    return _sized(chart, size.rows_height(len(frame)))
 
 
 def _label_expression(labels: dict[str, str]) -> str:
@@ -156,12 +174,6 @@ def _label_expression(labels: dict[str, str]) -> str:
     for band, label in labels.items():
         expression = f"datum.band === {json.dumps(band)} ? {json.dumps(label)} : {expression}"
     return expression
-
-
-def _layered_height(rows: int, row_px: int, legend_rows: int) -> int:
-    # Streamlit fits the whole chart (title, axis, bottom legend) into this height, and a layered chart cannot
-    # size itself by step because its rule layers have no y: leave room for each part.
-    return 110 + rows * row_px + legend_rows * 20
 
 
 def timeline_frame(result: BenchResult) -> pd.DataFrame:
@@ -180,16 +192,39 @@ def timeline_frame(result: BenchResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["executor", "worker", "task", "start_s", "end_s"])
 
 
-def timeline_chart(frame: pd.DataFrame) -> alt.FacetChart:
-    """One lane per worker, one bar per task, one panel per executor."""
-    return (
+def timeline_lanes(frame: pd.DataFrame) -> list[str]:
+    """The timeline's lanes top to bottom: each executor's workers, executors in the run's order."""
+    pairs = zip(frame["executor"], frame["worker"], strict=True)
+    return list(dict.fromkeys(f"{executor} {worker}" for executor, worker in pairs))
+
+
+def timeline_chart(frame: pd.DataFrame, size: ChartSize = NORMAL) -> alt.Chart:
+    """One lane per executor's worker (named "executor worker", coloured by executor), one bar per task.
+
+    One view rather than a panel per executor: a faceted chart cannot take its container's width, and ran off
+    its card on a projector."""
+    lanes = timeline_lanes(frame)
+    executors = list(dict.fromkeys(frame["executor"]))
+    chart = (
         alt.Chart(frame)
+        .transform_calculate(lane="datum.executor + ' ' + datum.worker")
         .mark_bar(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("start_s:Q", title="Seconds from the repeat's start"),
             x2="end_s:Q",
-            y=alt.Y("worker:N", title="Worker"),
-            color=alt.Color("worker:N", legend=None, scale=alt.Scale(range=SERIES_COLOURS)),
+            y=alt.Y(
+                "lane:N",
+                title="Executor and worker",
+                sort=lanes,
+                scale=alt.Scale(domain=lanes),
+                axis=alt.Axis(labelLimit=size.label_limit_px),
+            ),
+            color=alt.Color(
+                "executor:N",
+                title="Executor",
+                scale=alt.Scale(domain=executors, range=SERIES_COLOURS),
+                legend=None,
+            ),
             tooltip=[
                 "executor",
                 "worker",
@@ -198,11 +233,9 @@ def timeline_chart(frame: pd.DataFrame) -> alt.FacetChart:
                 alt.Tooltip("end_s:Q", format=".3f"),
             ],
         )
-        .properties(width=700, height=alt.Step(18))
-        .facet(row=alt.Row("executor:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left")))
-        .resolve_scale(y="independent")
         .properties(title="What ran where and when")
     )
+    return _sized(chart, size.rows_height(len(lanes)))
 
 
 def cpu_frame(result: BenchResult) -> pd.DataFrame:
@@ -232,8 +265,8 @@ def cpu_phases(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(phases, columns=["executor", "from_s", "to_s"])
 
 
-def cpu_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """A line per core, over shaded stretches coloured by the executor that ran then."""
+def cpu_chart(frame: pd.DataFrame, size: ChartSize = NORMAL) -> alt.LayerChart:
+    """A line per core, over shaded stretches coloured by the executor that ran then; legends under the plot."""
     phases = cpu_phases(frame)
     executors = list(dict.fromkeys(phases["executor"]))
     shading = (
@@ -246,6 +279,7 @@ def cpu_chart(frame: pd.DataFrame) -> alt.LayerChart:
                 "executor:N",
                 title="Running",
                 scale=alt.Scale(domain=executors, range=SERIES_COLOURS[::-1][: len(executors)]),
+                legend=_bottom_legend(size),
             ),
             tooltip=["executor", alt.Tooltip("from_s:Q", format=".2f"), alt.Tooltip("to_s:Q", format=".2f")],
         )
@@ -256,12 +290,12 @@ def cpu_chart(frame: pd.DataFrame) -> alt.LayerChart:
         .encode(
             x=alt.X("t_s:Q", title="Seconds since the worker started"),
             y=alt.Y("cpu_percent:Q", title="CPU busy, whole host (%)", scale=alt.Scale(domain=[0, 100])),
-            strokeDash=alt.StrokeDash("core:N", title="Core"),
-            shape=alt.Shape("core:N", title="Core"),
+            strokeDash=alt.StrokeDash("core:N", title="Core", legend=_bottom_legend(size)),
+            shape=alt.Shape("core:N", title="Core", legend=_bottom_legend(size)),
             tooltip=["core", "executor", alt.Tooltip("cpu_percent:Q", format=".0f")],
         )
     )
-    return alt.layer(shading, lines).properties(title="CPU per core over time (whole host)", height=260)
+    return _sized(alt.layer(shading, lines).properties(title="CPU per core over time (whole host)"), size.plot_px)
 
 
 def memory_frame(result: BenchResult) -> pd.DataFrame:
@@ -274,18 +308,19 @@ def memory_frame(result: BenchResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["executor", "peak_rss_mb"])
 
 
-def memory_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Peak memory per executor (MB, the whole process tree)."""
-    return (
+def memory_chart(frame: pd.DataFrame, size: ChartSize = NORMAL) -> alt.Chart:
+    """Peak memory per executor (MB, the whole process tree), one row of `size.row_px` each."""
+    chart = (
         alt.Chart(frame)
         .mark_bar(color=OKABE_ITO["reddish_purple"])
         .encode(
             x=alt.X("peak_rss_mb:Q", title="Peak RSS of the worker's process tree (MB)"),
-            y=alt.Y("executor:N", title=None, sort=None),
+            y=alt.Y("executor:N", title=None, sort=None, axis=alt.Axis(labelLimit=size.label_limit_px)),
             tooltip=["executor", "peak_rss_mb"],
         )
-        .properties(title="Peak memory per executor", height=alt.Step(32))
+        .properties(title="Peak memory per executor")
     )
+    return _sized(chart, size.rows_height(len(frame)))
 
 
 def sweep_frame(points: Sequence[SweepPoint], fit: AmdahlFit | None = None) -> pd.DataFrame:
@@ -326,21 +361,33 @@ def sweep_frame(points: Sequence[SweepPoint], fit: AmdahlFit | None = None) -> p
     return pd.DataFrame(rows, columns=["x", "series", "speedup", "low", "high", "basis"])
 
 
-def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool) -> alt.LayerChart:
+def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool, size: ChartSize = NORMAL) -> alt.LayerChart:
     """Speedup along a sweep: solid measured lines with their 95% intervals as error bars, dashed model lines,
-    and a rule at 1.0x."""
+    and a rule at 1.0x; legends under the plot, so the series' long names stay whole."""
     series = list(dict.fromkeys(frame["series"]))
     lines = (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("x:Q", title=x_title, scale=alt.Scale(type="log" if log_x else "linear")),
+            x=alt.X(
+                "x:Q",
+                title=x_title,
+                scale=alt.Scale(type="log" if log_x else "linear"),
+                # Worker counts are whole numbers: no tick at 1.4 workers.
+                axis=alt.Axis() if log_x else alt.Axis(tickMinStep=1, format="d"),
+            ),
             y=alt.Y("speedup:Q", title="Speedup over the baseline (x)"),
             color=alt.Color(
-                "series:N", title=None, scale=alt.Scale(domain=series, range=SERIES_COLOURS[: len(series)])
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=series, range=SERIES_COLOURS[: len(series)]),
+                legend=_bottom_legend(size),
             ),
             strokeDash=alt.StrokeDash(
-                "basis:N", title="Basis", scale=alt.Scale(domain=["measured", "model"], range=[[1, 0], [6, 4]])
+                "basis:N",
+                title="Basis",
+                scale=alt.Scale(domain=["measured", "model"], range=[[1, 0], [6, 4]]),
+                legend=_bottom_legend(size),
             ),
             tooltip=["series", "x", alt.Tooltip("speedup:Q", format=".2f"), "basis"],
         )
@@ -357,36 +404,44 @@ def sweep_chart(frame: pd.DataFrame, x_title: str, log_x: bool) -> alt.LayerChar
         )
     )
     baseline = alt.Chart(pd.DataFrame({"speedup": [1.0]})).mark_rule(strokeDash=[4, 4], color="#555555")
-    return alt.layer(lines, error_bars, baseline.encode(y="speedup:Q")).properties(
-        title="Speedup along the sweep", height=300
-    )
+    chart = alt.layer(lines, error_bars, baseline.encode(y="speedup:Q")).properties(title="Speedup along the sweep")
+    return _sized(chart, size.plot_px)
 
 
-def compare_frame(runs: Sequence[tuple[str, BenchResult]]) -> pd.DataFrame:
-    """Chosen runs side by side: one row per run and executor, with its speedup and band."""
+def compare_frame(runs: Sequence[tuple[str, BenchResult | Comparison]]) -> pd.DataFrame:
+    """Chosen runs side by side: one row per run and executor, with its speedup and band. A comparison across
+    interpreters takes part as each of its runs, named by its variant."""
+    flat: list[tuple[str, BenchResult]] = []
+    for label, found in runs:
+        if isinstance(found, Comparison):
+            flat += [(f"{label}: {v.label}", run) for v, run in zip(found.variants, found.runs, strict=True)]
+        else:
+            flat.append((label, found))
     rows = [
         {"run": label, **row}
-        for label, result in runs
+        for label, result in flat
         for row in speedup_frame(result)[["executor", "speedup", "interval", "median_s", "verdict"]].to_dict("records")
     ]
     return pd.DataFrame(rows, columns=["run", "executor", "speedup", "interval", "median_s", "verdict"])
 
 
-def compare_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """Grouped bars: each executor's speedup in each chosen run, with the band rules."""
+def compare_chart(frame: pd.DataFrame, size: ChartSize = NORMAL) -> alt.LayerChart:
+    """Grouped bars: each executor's speedup in each chosen run, with the band rules; each executor's row holds
+    one bar per run, none thinner than `size.min_bar_px`."""
     runs = list(dict.fromkeys(frame["run"]))
+    executors = list(dict.fromkeys(frame["executor"]))
     bars = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("speedup:Q", title="Speedup over each run's baseline (x)"),
-            y=alt.Y("executor:N", title=None, sort=None),
+            y=alt.Y("executor:N", title=None, sort=None, axis=alt.Axis(labelLimit=size.label_limit_px)),
             yOffset=alt.YOffset("run:N", sort=runs),
             color=alt.Color(
                 "run:N",
                 title="Run",
                 scale=alt.Scale(domain=runs, range=SERIES_COLOURS[: len(runs)]),
-                legend=alt.Legend(orient="bottom", columns=1, labelLimit=500),
+                legend=_bottom_legend(size, columns=1),
             ),
             tooltip=["run", "executor", alt.Tooltip("speedup:Q", format=".2f"), "interval", "verdict"],
         )
@@ -396,6 +451,95 @@ def compare_chart(frame: pd.DataFrame) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 4], color="#555555")
         .encode(x="speedup:Q")
     )
-    return alt.layer(bars, rules).properties(
-        title="Chosen runs side by side", height=_layered_height(len(frame), 22, len(runs))
+    row_px = max(size.row_px, len(runs) * size.min_bar_px + size.label_px)
+    return _sized(alt.layer(bars, rules).properties(title="Chosen runs side by side"), len(executors) * row_px)
+
+
+VARIANT_COLUMNS = ["variant", "executor", "speedup", "low", "high", "interval", "median_s", "verdict", "gil_enabled"]
+
+
+def variants_frame(comparison: Comparison) -> pd.DataFrame:
+    """A comparison across interpreters: one row per variant and executor (the baseline included, at 1.0x),
+    each speedup against that variant's own sequential baseline, with its 95% interval and verdict."""
+    rows = [
+        {"variant": variant.label, **row, "gil_enabled": variant.gil_enabled}
+        for variant, run in zip(comparison.variants, comparison.runs, strict=True)
+        for row in speedup_frame(run)[VARIANT_COLUMNS[1:-1]].to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=VARIANT_COLUMNS)
+
+
+def variants_chart(frame: pd.DataFrame, cores: float, size: ChartSize = NORMAL) -> alt.LayerChart:
+    """Side by side: each executor's speedup under each variant, its 95% interval as an error bar, the band
+    rules and the host's limit."""
+    variants = list(dict.fromkeys(frame["variant"]))
+    top = max([cores, *frame["speedup"].tolist(), *frame["high"].dropna().tolist()]) * 1.1
+    colour = alt.Color(
+        "variant:N",
+        title="Interpreter and GIL",
+        scale=alt.Scale(domain=variants, range=SERIES_COLOURS[: len(variants)]),
+        legend=_bottom_legend(size),
     )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "speedup:Q",
+                title="Speedup over each variant's own sequential baseline (x)",
+                scale=alt.Scale(domain=[0, top]),
+            ),
+            y=alt.Y("executor:N", title=None, sort=None),
+            yOffset=alt.YOffset("variant:N", sort=variants),
+            color=colour,
+            tooltip=["variant", "executor", alt.Tooltip("speedup:Q", format=".2f"), "interval", "verdict"],
+        )
+    )
+    error_bars = (
+        alt.Chart(frame)
+        .transform_filter("isValid(datum.low) && datum.low !== datum.high")
+        .mark_errorbar(ticks=True, color=OKABE_ITO["black"], thickness=2)
+        .encode(
+            x=alt.X("low:Q", title="Speedup over each variant's own sequential baseline (x)"),
+            x2="high:Q",
+            y=alt.Y("executor:N", sort=None),
+            yOffset=alt.YOffset("variant:N", sort=variants),
+            tooltip=["variant", "executor", "interval"],
+        )
+    )
+    rules = (
+        alt.Chart(pd.DataFrame({"speedup": list(BAND_RULES)}))
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(x="speedup:Q")
+    )
+    limit = alt.Chart(pd.DataFrame({"speedup": [float(cores)]})).mark_rule(color=OKABE_ITO["blue"], strokeWidth=3)
+    executors = list(dict.fromkeys(frame["executor"]))
+    row_px = max(size.row_px, len(variants) * size.min_bar_px + size.label_px)
+    chart = alt.layer(bars, error_bars, rules, limit.encode(x="speedup:Q")).properties(
+        title="The same run under each interpreter and GIL, side by side"
+    )
+    return _sized(chart, len(executors) * row_px)
+
+
+COST_COLUMNS = ["variant", "sequential_median_s", "ratio", "low", "high"]
+
+
+def cost_frame(comparison: Comparison) -> pd.DataFrame:
+    """Each variant's sequential median; for the free-threaded build against the GIL build, the cost's ratio and
+    its 95% interval (engine.bench.variants.single_thread_cost)."""
+    cost = comparison.single_thread_cost()
+    rows = []
+    for variant, run in zip(comparison.variants, comparison.runs, strict=True):
+        base = next((entry for entry in run.executors if entry.name == run.baseline), None)
+        row = {"variant": variant.label, "sequential_median_s": None if base is None else base.median_s}
+        if cost is not None and variant.label == cost.free_threaded:
+            low, high = cost.interval if cost.interval is not None else (None, None)
+            row.update(
+                ratio=round(cost.ratio, 3),
+                low=None if low is None else round(low, 3),
+                high=None if high is None else round(high, 3),
+            )
+        elif cost is not None and variant.label == cost.gil_build:
+            row.update(ratio=1.0, low=1.0, high=1.0)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COST_COLUMNS)

@@ -12,6 +12,7 @@ from engine.bench.calibrate import Calibration, calibrate, load_calibration
 from engine.bench.slot import QueueRefused, RunPlan
 from engine.errors import InputError
 from ui.bench_view import draw_queue_place, submit_run
+from ui.safe import code, plain
 
 # What a calibration costs in the queue's wait estimate: "a few seconds" measured, rounded up generously.
 CALIBRATION_ESTIMATE_S = 15.0
@@ -20,10 +21,13 @@ JOB_STATE = "rec_calibration_job"
 
 
 def describe(calibration: Calibration) -> str:
-    """The measured figures, each with the estimate it feeds (app-written markdown)."""
-    overheads = ", ".join(f"{name} {seconds * 1e6:.0f} µs" for name, seconds in calibration.task_overhead_s.items())
+    """The measured figures, each with the estimate it feeds (app-written Markdown; the file's strings escaped)."""
+    overheads = ", ".join(
+        f"{plain(name)} {seconds * 1e6:.0f} µs" for name, seconds in calibration.task_overhead_s.items()
+    )
     lines = [
-        f"Measured {calibration.measured_at} under Python {calibration.python_version} (`{calibration.python}`):",
+        f"Measured {plain(calibration.measured_at)} under Python {plain(calibration.python_version)} "
+        f"({code(calibration.python)}):",
         f"- a bare interpreter, no imports: {calibration.bare_interpreter_rss_mb:.1f} MiB resident "
         "(the floor named beside every process worker's memory);",
         f"- the Lab's benchmark worker after its imports: {calibration.worker_rss_mb:.1f} MiB "
@@ -46,7 +50,7 @@ def calibration_panel() -> None:
     try:
         calibration = load_calibration()
     except InputError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
         calibration = None
     title = (
         "This host's measured costs"
@@ -68,7 +72,7 @@ def calibration_panel() -> None:
             _draw_calibration_job(job)
             return
         if job is not None and job.error:
-            st.error(f"The calibration failed: {job.error}", icon=":material/error:")
+            st.error(f"The calibration failed: {plain(job.error)}", icon=":material/error:")
         if st.button("Measure this host now", key="rec_calibrate"):
             try:
                 job = submit_run(
@@ -78,7 +82,7 @@ def calibration_panel() -> None:
                     estimate_s=CALIBRATION_ESTIMATE_S,
                 )
             except QueueRefused as refused:
-                st.warning(str(refused), icon=":material/block:")
+                st.warning(plain(refused), icon=":material/block:")
                 return
             st.session_state[JOB_STATE] = job
             if job.state == "running":  # the slot was free: a few seconds, waited for here as before

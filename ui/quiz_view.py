@@ -1,7 +1,8 @@
 """Drawing helpers for the quiz page: a graded answer, the presentation reveal, and the review with its chart.
 
 Takes engine.lesson.quiz values and draws them, or returns Altair charts and DataFrames that tests read without
-a browser. No quiz rules here: every decision is QuizSession's.
+a browser. No quiz rules here: every decision is QuizSession's. A bank's text (built-in or uploaded: one path) and a
+preset's come from files, so they are drawn through `plain`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from engine.lesson.quiz import (
 )
 from engine.lesson.scenarios import DIFFICULTIES, SOURCES, Scenario, all_tags
 from ui.bench_view import draw_queue_place, public_requested, result_store, run_slot, submit_run
-from ui.presentation import style_chart
+from ui.presentation import FIT_WIDTH, ChartSize, chart_size, style_chart
+from ui.safe import plain
 
 VERDICT_BOX = {"correct": st.success, "partial": st.warning, "wrong": st.error}
 
@@ -49,44 +51,47 @@ def topic_table(scores: Sequence[TopicScore]) -> pd.DataFrame:
     )
 
 
-def topic_chart(table: pd.DataFrame) -> alt.TopLevelMixin:
-    """Horizontal bars of the score per topic (0-100%), weakest first, saying the same as the table."""
+def topic_chart(table: pd.DataFrame, size: ChartSize | None = None) -> alt.TopLevelMixin:
+    """Horizontal bars of the score per topic (0-100%), weakest first, saying the same as the table; one row of
+    `size.row_px` per topic (the current mode's size when none is given)."""
+    size = size or chart_size()
     chart = (
         alt.Chart(table, title="Score by topic")
         .mark_bar()
         .encode(
             x=alt.X("Score %:Q", scale=alt.Scale(domain=[0, 100]), title="Score (%)"),
-            y=alt.Y("Topic:N", sort=None, title=None),
+            y=alt.Y("Topic:N", sort=None, title=None, axis=alt.Axis(labelLimit=size.label_limit_px)),
             color=alt.Color("Score %:Q", scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen"), legend=None),
             tooltip=["Topic", "Questions", "Points", alt.Tooltip("Score %:Q", format=".0f")],
         )
+        .properties(height=size.rows_height(len(table)), width="container", autosize=FIT_WIDTH)
     )
-    return style_chart(chart)
+    return style_chart(chart, size)
 
 
 def draw_grade(session: QuizSession) -> None:
     """The current question's grade: verdict and feedback, the best answer, the others that count, the path."""
     graded, scenario = session.current_grade, session.current
-    VERDICT_BOX[graded.verdict](f"**{graded.verdict.capitalize()}.** {graded.feedback}")
+    VERDICT_BOX[graded.verdict](f"**{graded.verdict.capitalize()}.** {plain(graded.feedback)}")
     if not isinstance(scenario, Scenario):
-        st.markdown(f"**What it should show.** {graded.explanation}")
+        st.markdown(f"**What it should show.** {plain(graded.explanation)}")
         return
-    st.markdown(f"**Best answer: {answer_title(graded.expected)}.** {graded.explanation}")
+    st.markdown(f"**Best answer: {plain(answer_title(graded.expected))}.** {plain(graded.explanation)}")
     others = scenario.right_answers(session.mode)[1:]
     if others:
-        titles = ", ".join(answer_title(answer) for answer in others)
+        titles = ", ".join(plain(answer_title(answer)) for answer in others)
         st.markdown(f"Also acceptable, for {format_points(ACCEPTABLE_CREDIT)} of 1 point: {titles}.")
     with st.expander("The decision path", expanded=graded.verdict != "correct"):
-        st.markdown("\n".join(f"1. {step}" for step in graded.decision_path))
+        st.markdown("\n".join(f"1. {plain(step)}" for step in graded.decision_path))
 
 
 def draw_reveal(session: QuizSession) -> None:
     """Presentation mode, after the reveal: the answer, why, and why each tempting option is wrong, in large type."""
     scenario = session.current
-    st.markdown(f"## Answer: {answer_title(scenario.expected(session.mode))}")
-    st.markdown(f"### {scenario.explanation}")
+    st.markdown(f"## Answer: {plain(answer_title(scenario.expected(session.mode)))}")
+    st.markdown(f"### {plain(scenario.explanation)}")
     for option, why in scenario.wrong_options(session.mode):
-        st.markdown(f"**Not {answer_title(option)}.** It tempts: {why.tempts} But: {why.wrong}")
+        st.markdown(f"**Not {plain(answer_title(option))}.** It tempts: {plain(why.tempts)} But: {plain(why.wrong)}")
 
 
 def draw_review(session: QuizSession) -> None:
@@ -110,18 +115,18 @@ def draw_review(session: QuizSession) -> None:
     for review in mistakes:
         with st.container(border=True):
             graded = review.grade
-            st.markdown(f"**{review.question}**")
+            st.markdown(f"**{plain(review.question)}**")
             st.markdown(
-                f"You answered **{answer_title(graded.given)}** ({graded.verdict}, "
-                f"{format_points(graded.credit)} of 1 point); best: **{answer_title(graded.expected)}**."
+                f"You answered **{plain(answer_title(graded.given))}** ({graded.verdict}, "
+                f"{format_points(graded.credit)} of 1 point); best: **{plain(answer_title(graded.expected))}**."
             )
-            st.markdown(graded.feedback)
-            st.caption(graded.explanation)
+            st.markdown(plain(graded.feedback))
+            st.caption(plain(graded.explanation))
 
 
 def prediction_inputs(preset: Preset, position: int, *, disabled: bool) -> dict[str, float]:
     """The preset's description and one predicted speedup per executor against the baseline."""
-    st.markdown(f"### {preset.title}")
+    st.markdown(f"### {plain(preset.title)}")
     st.caption(
         f"Kernel `{preset.kernel}` · executors {', '.join(preset.executors)} (the first is the baseline) · "
         f"{preset.workers} workers · {preset.tasks} tasks"
@@ -159,7 +164,7 @@ def draw_run_progress(job: Job) -> None:
         if job.state == "queued":
             draw_queue_place(job, key="quiz_leave")
         else:
-            st.progress(job.fraction, text=f"{job.plan.label}: {job.status}")
+            st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
 
     run_progress()
 

@@ -1,6 +1,7 @@
 """Drawing a Recommendation on the recommend page: panels for the answer, its path, numbers and guide.
 
-Streamlit only: every figure drawn here comes from engine.lesson.recommend with its basis.
+Streamlit only: every figure drawn here comes from engine.lesson.recommend with its basis. Its sentences can
+name a calibration's interpreter path and version (from a file), so they are drawn through `prose`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import streamlit as st
 
 from engine.lesson import framework
 from engine.lesson.recommend import Recommendation
+from ui.safe import prose
 
 TRI_STATE: dict[str, bool | None] = {"unsaid": None, "yes": True, "no": False}
 
@@ -17,13 +19,13 @@ TRI_STATE: dict[str, bool | None] = {"unsaid": None, "yes": True, "no": False}
 def draw_answer(recommendation: Recommendation) -> None:
     """The recommendation with its reasoning, then the other panels in tabs."""
     st.success(f"**{recommendation.title}** (`{recommendation.approach}`)", icon=":material/recommend:")
-    st.markdown("\n".join(f"- {reason}" for reason in recommendation.reasoning))
+    st.markdown("\n".join(f"- {prose(reason)}" for reason in recommendation.reasoning))
     path_tab, numbers_tab, alternatives_tab, template_tab, guide_tab = st.tabs(
         ["Decision path", "Estimates", "Alternatives", "Benchmark template", "Migration guide"]
     )
     with path_tab:
         st.graphviz_chart(framework.tree_dot(recommendation.decision), width="stretch")
-        st.markdown("\n".join(f"1. {step}" for step in recommendation.decision_path))
+        st.markdown("\n".join(f"1. {prose(step)}" for step in recommendation.decision_path))
     with numbers_tab:
         draw_estimates(recommendation)
     with alternatives_tab:
@@ -52,8 +54,9 @@ def draw_answer(recommendation: Recommendation) -> None:
         st.code(recommendation.benchmark_template, language="python")
     with guide_tab:
         effort = recommendation.migration_effort
-        st.markdown(f"**Migration effort: {effort.level}.** {effort.why}.")
-        st.markdown("\n".join(f"{number}. {step}" for number, step in enumerate(recommendation.migration_guide, 1)))
+        st.markdown(f"**Migration effort: {prose(effort.level)}.** {prose(effort.why)}.")
+        guide = enumerate(recommendation.migration_guide, 1)
+        st.markdown("\n".join(f"{number}. {prose(step)}" for number, step in guide))
 
 
 def draw_estimates(recommendation: Recommendation) -> None:
@@ -76,13 +79,13 @@ def draw_estimates(recommendation: Recommendation) -> None:
         )
         if speedup.value is not None:
             st.caption(f"Range {speedup.low:.2f}x to {speedup.high:.2f}x.")
-        st.caption(f"Basis: {speedup.basis}.")
+        st.caption(f"Basis: {prose(speedup.basis)}.")
         if recommendation.latency is not None:
-            st.caption(f"Latency: {recommendation.latency.basis}.")
+            st.caption(f"Latency: {prose(recommendation.latency.basis)}.")
     with memory_col:
         st.metric("Memory added by the workers", f"{memory.total_mb:.3f} MB")
         verdict = "fits" if memory.fits else "does NOT fit"
         st.caption(
             f"{memory.workers} worker(s) x {memory.per_worker_mb:.3f} MB: {verdict} the {memory.budget_mb:g} MB "
-            f"budget. Basis: {memory.basis}."
+            f"budget. Basis: {prose(memory.basis)}."
         )

@@ -27,6 +27,12 @@ def gil_enabled() -> bool:
     return True if is_enabled is None else bool(is_enabled())
 
 
+def gil_state() -> bool | None:
+    """sys._is_gil_enabled() now, where it exists (3.13+); None before 3.13, where nothing can be measured."""
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return None if is_enabled is None else bool(is_enabled())
+
+
 def usable_cpus() -> int:
     """CPUs this process may run on: affinity honoured (os.process_cpu_count on 3.13+)."""
     process_cpu_count = getattr(os, "process_cpu_count", None)

@@ -11,23 +11,47 @@ Result format versions (a file of an older version is migrated on load, in from_
       executor: `speedup_ci` [low, high] (the 95% interval, engine.bench.intervals; null with too few
       repeats), `band` the band the whole interval lies in (null when it straddles an edge, and always for
       the baseline), `band_range` [band at low, band at high], `repeats` (timed repeats it got). result:
-      `stopped_by` ("target", "budget" or "max_repeats"; null in a migrated version-1 file), `disturbed`.
+      `stopped_by` ("target", "budget" or "max_repeats"; null in a migrated version-1 file), `disturbed`
+      and `disturbance` (what other programs used during the run: other_cores_mean/peak, throttled_s,
+      load_before, source "cgroup" or "host", threshold, run_s, cores; written only when measured).
+      host: `cpu_quota` (the cgroup's cores, or null), `speedup_limit` and `speedup_limited_by`.
       Bands are assigned by the parent (assess), no longer by the worker. Migrating a version-1 file
       computes speedup_ci from times_s where there are enough repeats and assigns the bands afresh.
+  3 - the GIL as a run setting (issue 12). spec: `gil` ("default", "on" or "off": the worker starts with
+      -X gil=1 or -X gil=0), `preload` (module names the worker imports at the start of the run) and
+      `preload_path` (a folder put first on sys.path for them; null: none). result: `gil_at_start` and
+      `gil_at_end` (sys._is_gil_enabled() inside the worker; null before 3.13) and `gil_reenabled` (null, or
+      {"warning", "source", "at"}: the GIL came back on during the run). A version-2 file is migrated with
+      gil "default", no preload and the three GIL fields null (not measured).
+      Also (issue 13): the executors `dask` (a LocalCluster of `workers` processes, or a running cluster) and
+      `dask_threads` (LocalCluster(processes=False), labelled "(GIL)" or "(free-threaded)" like threads), whose
+      spans name Dask workers by address and whose startup_s is the cluster's start or connection; and spec
+      `scheduler` (a Dask scheduler's tcp://HOST:PORT; absent or null: a LocalCluster in the worker).
+      Also (issue 12, runs across interpreters): a comparison document (engine.bench.variants) has the same
+      `schema` and `version` and `kind` "comparison": `runs` (full results, one per (interpreter, GIL)
+      variant, each with its own host, baseline, executors, intervals, disturbance and GIL readings; its
+      times are the rounds' concatenated in round order), `variants` (one per run, in order: `python`,
+      `version`, `build`, `gil` asked, `gil_enabled` measured, `role`, `label`), `rounds`,
+      `repeats_per_round`, `stopped_by`, `disturbed` (any run disturbed), `warnings`, `created_at`, and
+      `single_thread_cost` (derived, recomputed on load: the free-threaded build's sequential median over the
+      GIL build's of the same version, with its paired 95% interval).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import types
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from engine.bench.intervals import speedup, speedup_interval
+from engine.bounds import AtLeast, AtMost, MaxLen
 from engine.errors import InputError
 
 SCHEMA = "concurrency-lab/bench-result"
-VERSION = 2
-VERSIONS_READ: tuple[int, ...] = (1, 2)
+VERSION = 3
+VERSIONS_READ: tuple[int, ...] = (1, 2, 3)
 # The default minimum of timed repeats: the fewest that give an interval (intervals.MIN_INTERVAL_REPEATS).
 DEFAULT_REPEATS = 6
 STOPPED_BY: tuple[str, ...] = ("target", "budget", "max_repeats")
@@ -44,6 +68,20 @@ EXECUTORS: tuple[str, ...] = (
     "dask_threads",
 )
 START_METHODS: tuple[str, ...] = ("fork", "forkserver", "spawn")
+DISTURBANCE_SOURCES: tuple[str, ...] = ("cgroup", "host")
+SPEEDUP_LIMITED_BY: tuple[str, ...] = ("affinity", "quota")  # engine.bench.probe.speedup_limit
+
+# Caps on what one result holds, stated in the field table below and checked on import (engine.bench.result_import);
+# none is lower than what a local run makes (engine.bench.runner.LOCAL_LIMITS; tests/test_result_import.py checks).
+MAX_TASKS = 1000  # tasks of a run, and spans per executor (one per task of the median repeat)
+MAX_REPEATS = 1000  # timed repeats per executor (a local run makes at most 50)
+MAX_SAMPLES = 20_000  # CPU/memory samples: one per 0.1 s and one per step, for runs of over half an hour
+MAX_CORES = 1024  # entries of a per-core CPU list
+MAX_WARNINGS = 1000
+MAX_NAME_CHARS = 200  # a label, a worker's name, a version, a timestamp
+MAX_TEXT_CHARS = 10_000  # a warning, an error, a path
+# The GIL settings of a run: the interpreter's own default, or forced with -X gil=1 ("on") / -X gil=0 ("off").
+GIL_SETTINGS: tuple[str, ...] = ("default", "on", "off")
 
 # The lesson's interpretation table, in order: (band id, upper edge of speedup, wording).
 # A speedup belongs to the first band whose edge it is below (2.0 itself is still "worth considering").
@@ -53,6 +91,21 @@ BANDS: tuple[tuple[str, float, str], ...] = (
     ("worth_considering", 2.0, "1.2-2.0x worth considering: use if the workload is large"),
     ("clear_winner", float("inf"), "> 2.0x clear winner"),
 )
+
+
+_BAND_IDS: tuple[str, ...] = tuple(band for band, _, _ in BANDS)
+# The field table's choices and bounds (engine.bounds markers are read by the parent's validator only).
+ExecutorName = Literal[EXECUTORS]
+StartMethod = Literal[START_METHODS]
+BandId = Literal[_BAND_IDS]
+StoppedBy = Literal[STOPPED_BY]
+MAX_EXECUTORS = len(EXECUTORS)  # executors of one result: each at most once
+Seconds = Annotated[float, AtLeast(0)]
+Count = Annotated[int, AtLeast(0)]
+Percent = Annotated[float, AtLeast(0), AtMost(100)]
+Name = Annotated[str, MaxLen(MAX_NAME_CHARS)]
+Text = Annotated[str, MaxLen(MAX_TEXT_CHARS)]
+PerCore = Annotated[tuple[Percent, ...], MaxLen(MAX_CORES)]
 
 
 def speedup_band(speedup: float) -> str:
@@ -81,30 +134,40 @@ def band_wording(band: str) -> str:
 class BenchSpec:
     """What to run: one kernel through several executors."""
 
-    kernel: str
-    executors: tuple[str, ...]
-    workers: int = 2
-    tasks: int = 8
-    size: int | None = None  # None: the kernel's default size
-    repeats: int = DEFAULT_REPEATS  # the minimum of timed repeats (rounds of every executor)
-    warmups: int = 1
-    start_method: str | None = None  # None: the interpreter's default
-    latency_ms: int | None = None  # hybrid's fetch latency; None: the kernel's default
-    max_repeats: int | None = None  # the most repeats adaptive rounds may reach; None: `repeats`
-    budget_s: float | None = None  # the whole run's time bound for adding rounds; None: no bound
-    scheduler: str | None = None  # the dask executor's scheduler address tcp://HOST:PORT; None: a LocalCluster
+    kernel: Name  # a kernel of the registry (kernels.REGISTRY; checked on import)
+    executors: Annotated[tuple[ExecutorName, ...], MaxLen(MAX_EXECUTORS)]
+    workers: Annotated[int, AtLeast(1)] = 2
+    tasks: Annotated[int, AtLeast(1), AtMost(MAX_TASKS)] = 8
+    size: Count | None = None  # None: the kernel's default size
+    repeats: Annotated[int, AtLeast(1), AtMost(MAX_REPEATS)] = DEFAULT_REPEATS  # the minimum of timed repeats
+    warmups: Count = 1
+    start_method: StartMethod | None = None  # None: the interpreter's default
+    latency_ms: Count | None = None  # hybrid's fetch latency; None: the kernel's default
+    max_repeats: Annotated[int, AtLeast(1), AtMost(MAX_REPEATS)] | None = None  # the most adaptive rounds reach
+    budget_s: Seconds | None = None  # the whole run's time bound for adding rounds; None: no bound
+    scheduler: Text | None = None  # the dask executor's scheduler address tcp://HOST:PORT; None: a LocalCluster
+    gil: Literal[GIL_SETTINGS] = "default"  # one of GIL_SETTINGS: "on"/"off" start the worker with -X gil=1 / -X gil=0
+    preload: Annotated[tuple[Name, ...], MaxLen(MAX_NAME_CHARS)] = ()  # modules the worker imports at the run's start
+    preload_path: Text | None = None  # a folder put first on the worker's sys.path for `preload`
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["executors"] = list(self.executors)
         if data["scheduler"] is None:  # a local run: its files read as they did before the field existed
             del data["scheduler"]
+        data["preload"] = list(self.preload)
         return data
 
     @classmethod
     def from_dict(cls, data: Any) -> BenchSpec:
         fields = _check_mapping(data, "spec", cls)
         fields["executors"] = tuple(fields["executors"])
+        if "preload" in fields:
+            if not all(isinstance(name, str) for name in fields["preload"]):
+                raise InputError("spec.preload", f"is {fields['preload']!r}", "a list of module names")
+            fields["preload"] = tuple(fields["preload"])
+        if fields.get("gil", "default") not in GIL_SETTINGS:
+            raise InputError("spec.gil", f"is {fields['gil']!r}", ", ".join(GIL_SETTINGS))
         return cls(**fields)
 
 
@@ -112,10 +175,10 @@ class BenchSpec:
 class Span:
     """One task: which worker ran it and when, in seconds from the repeat's start."""
 
-    task: int
-    worker: str
-    start_s: float
-    end_s: float
+    task: Count
+    worker: Name
+    start_s: Seconds
+    end_s: Seconds
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -129,29 +192,30 @@ class Span:
 class ExecutorResult:
     """One executor's measurements; `error` or `unavailable` say why there are none."""
 
-    name: str
-    label: str
-    workers: int
-    start_method: str | None
-    times_s: tuple[float, ...]
-    median_s: float | None
-    min_s: float | None
-    max_s: float | None
-    spread: float | None  # (max - min) / median
+    name: ExecutorName
+    label: Name
+    workers: Count
+    start_method: StartMethod | None
+    times_s: Annotated[tuple[Seconds, ...], MaxLen(MAX_REPEATS)]
+    median_s: Seconds | None
+    min_s: Seconds | None
+    max_s: Seconds | None
+    spread: Annotated[float, AtLeast(0)] | None  # (max - min) / median
     noisy: bool
-    startup_s: float | None
-    speedup: float | None
-    band: str | None
+    startup_s: Seconds | None
+    speedup: Annotated[float, AtLeast(0)] | None
+    band: BandId | None
     correct: bool | None
-    spans: tuple[Span, ...]
-    peak_rss_mb: float | None = None
-    cpu_percent_per_core: tuple[float, ...] | None = None
+    spans: Annotated[tuple[Span, ...], MaxLen(MAX_TASKS)]
+    peak_rss_mb: Annotated[float, AtLeast(0)] | None = None
+    cpu_percent_per_core: PerCore | None = None
     gil_enabled: bool | None = None
-    unavailable: str | None = None
-    error: str | None = None
-    speedup_ci: tuple[float, float] | None = None  # the 95% interval of `speedup` (engine.bench.intervals)
-    band_range: tuple[str, str] | None = None  # (band at the interval's low end, band at its high end)
-    repeats: int = 0  # timed repeats this executor got
+    unavailable: Text | None = None
+    error: Text | None = None
+    # the 95% interval of `speedup` (engine.bench.intervals)
+    speedup_ci: tuple[Annotated[float, AtLeast(0)], Annotated[float, AtLeast(0)]] | None = None
+    band_range: tuple[BandId, BandId] | None = None  # (band at the interval's low end, band at its high end)
+    repeats: Annotated[int, AtLeast(0), AtMost(MAX_REPEATS)] = 0  # timed repeats this executor got
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -188,17 +252,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-_BAND_IDS: tuple[str, ...] = tuple(band for band, _, _ in BANDS)
-
-
 @dataclass(frozen=True)
 class Sample:
     """One reading of the worker's process tree taken by the runner."""
 
-    t_s: float
-    cpu_percent_per_core: tuple[float, ...]
-    rss_mb: float
-    executor: str | None
+    t_s: Seconds
+    cpu_percent_per_core: PerCore
+    rss_mb: Annotated[float, AtLeast(0)]
+    executor: ExecutorName | None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -221,16 +282,16 @@ class Disturbance:
     the run, `source` "cgroup" or "host", `threshold` the stated rule, `not_measured` what cannot be seen.
     """
 
-    other_cores_mean: float
-    other_cores_peak: float
-    throttled_s: float | None
-    load_before: float
-    source: str
-    threshold: dict[str, float]
-    run_s: float = 0.0
-    cores: float = 0.0  # what the figures are out of: the host's logical cores, or the container's quota
+    other_cores_mean: Annotated[float, AtLeast(0)]
+    other_cores_peak: Annotated[float, AtLeast(0)]
+    throttled_s: Seconds | None
+    load_before: Annotated[float, AtLeast(0)]
+    source: Literal[DISTURBANCE_SOURCES]
+    threshold: Annotated[dict[Name, float], MaxLen(32)]
+    run_s: Seconds = 0.0
+    cores: Annotated[float, AtLeast(0)] = 0.0  # what the figures are out of: logical cores, or the container's quota
     throttling_counted: bool = False
-    not_measured: str = ""
+    not_measured: Text = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -246,21 +307,66 @@ class Disturbance:
 
 
 @dataclass(frozen=True)
+class HostFacts:
+    """The field table of a result's `host` (engine.bench.probe.interpreter_facts()), read by the import check.
+
+    The result keeps `host` as the probe's dict; every key is optional, since older files have fewer. Lists,
+    not tuples: the check reads the parsed dict as it is.
+    """
+
+    executable: Text | None = None
+    python_version: Name | None = None
+    version_info: Annotated[list[Count], MaxLen(5)] | None = None
+    implementation: Name | None = None
+    free_threaded_build: bool | None = None
+    gil_enabled: bool | None = None
+    logical_cpus: Annotated[int, AtLeast(1), AtMost(MAX_CORES)] | None = None
+    usable_cpus: Annotated[int, AtLeast(1), AtMost(MAX_CORES)] | None = None
+    cpu_quota: Annotated[float, AtLeast(0)] | None = None
+    speedup_limit: Annotated[float, AtLeast(0)] | None = None
+    speedup_limited_by: Literal[SPEEDUP_LIMITED_BY] | None = None
+    default_start_method: StartMethod | None = None
+    start_methods: Annotated[list[StartMethod], MaxLen(len(START_METHODS))] | None = None
+    interpreter_pool: bool | None = None
+    platform: Name | None = None
+
+
+@dataclass(frozen=True)
+class GilReenabled:
+    """The GIL came back on during a run: the RuntimeWarning that said so (None when the state changed without
+    one), where the warning points (`source`, "file:line", or None), and the step it happened in (`at`)."""
+
+    at: Name
+    warning: Text | None = None
+    source: Text | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GilReenabled:
+        return cls(**_check_mapping(data, "gil_reenabled", cls))
+
+
+@dataclass(frozen=True)
 class BenchResult:
     """A whole run: the spec, the host that ran it, the baseline and every executor."""
 
     spec: BenchSpec
-    host: dict[str, Any]
-    baseline: str
-    executors: tuple[ExecutorResult, ...]
-    warnings: tuple[str, ...] = ()
-    samples: tuple[Sample, ...] = ()
-    created_at: str = ""
-    schema: str = SCHEMA
-    version: int = VERSION
-    stopped_by: str | None = None  # why the repeats ended: one of STOPPED_BY; None in a migrated version-1 file
+    host: dict[str, Any]  # engine.bench.probe.interpreter_facts(); its fields are HostFacts'
+    baseline: ExecutorName
+    executors: Annotated[tuple[ExecutorResult, ...], MaxLen(MAX_EXECUTORS)]
+    warnings: Annotated[tuple[Text, ...], MaxLen(MAX_WARNINGS)] = ()
+    samples: Annotated[tuple[Sample, ...], MaxLen(MAX_SAMPLES)] = ()
+    created_at: Name = ""
+    schema: Literal[SCHEMA] = SCHEMA
+    version: Literal[VERSIONS_READ] = VERSION
+    stopped_by: StoppedBy | None = None  # why the repeats ended: one of STOPPED_BY; None in a migrated version-1 file
     disturbed: bool = False  # other programs used the cores during the run: verdicts are withheld
     disturbance: Disturbance | None = None  # what other programs used during the run (engine.bench.disturbance)
+    gil_at_start: bool | None = None  # sys._is_gil_enabled() in the worker as the run began; None before 3.13
+    gil_at_end: bool | None = None  # the same as the run ended
+    gil_reenabled: GilReenabled | None = None  # the GIL came back on during the run (a C extension's import)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -275,6 +381,9 @@ class BenchResult:
             "samples": [sample.to_dict() for sample in self.samples],
             "stopped_by": self.stopped_by,
             "disturbed": self.disturbed,
+            "gil_at_start": self.gil_at_start,
+            "gil_at_end": self.gil_at_end,
+            "gil_reenabled": None if self.gil_reenabled is None else self.gil_reenabled.to_dict(),
         }
         # A result measured before the disturbance check existed has neither key, and keeps it so when saved.
         if self.disturbance is not None or self.disturbed:
@@ -294,17 +403,37 @@ class BenchResult:
         fields = _check_mapping(data, "result", cls)
         fields["spec"] = BenchSpec.from_dict(fields["spec"])
         fields["executors"] = tuple(ExecutorResult.from_dict(item) for item in fields["executors"])
-        fields["warnings"] = tuple(fields["warnings"])
-        fields["samples"] = tuple(Sample.from_dict(item) for item in fields["samples"])
+        # Optional fields may be missing (the dataclass's default then stands).
+        fields["warnings"] = tuple(fields.get("warnings", ()))
+        fields["samples"] = tuple(Sample.from_dict(item) for item in fields.get("samples", ()))
         if fields.get("stopped_by") is not None and fields["stopped_by"] not in STOPPED_BY:
             raise InputError("result.stopped_by", f"is {fields['stopped_by']!r}", ", ".join(STOPPED_BY))
         if fields.get("disturbance") is not None:
             fields["disturbance"] = Disturbance.from_dict(fields["disturbance"])
+        if fields.get("gil_reenabled") is not None:
+            fields["gil_reenabled"] = GilReenabled.from_dict(fields["gil_reenabled"])
         result = cls(**fields)
         if version == 1:
             # Version 1 had no intervals, and its worker gave bands from the point speedup: assign them afresh.
             result = assess(dataclasses.replace(result, version=VERSION))
+        elif version < VERSION:
+            # Version 2 had no GIL setting: its spec reads as gil "default", its GIL fields as not measured.
+            result = dataclasses.replace(result, version=VERSION)
         return result
+
+
+def gil_came_back_text(result: BenchResult) -> str | None:
+    """The plain sentence for a run during which the GIL came back on (None when it did not), for page and CLI."""
+    came_back = result.gil_reenabled
+    if came_back is None:
+        return None
+    evidence = came_back.warning or "sys._is_gil_enabled() was False as the run began and True as it ended"
+    threaded = [entry.name for entry in result.executors if entry.name in ("threads", "asyncio_threads")]
+    which = f"these threads ({', '.join(threaded)})" if threaded else "any threads of this run"
+    return (
+        f"The GIL came back on during this run, at {came_back.at}: {evidence} "
+        f"From then on {which} ran with the GIL, so their speedup is not free-threading's."
+    )
 
 
 def assess(result: BenchResult) -> BenchResult:
@@ -333,33 +462,47 @@ def assess(result: BenchResult) -> BenchResult:
     return dataclasses.replace(result, executors=tuple(entries))
 
 
-# Types each field may take in JSON, keyed by (dataclass, field name). Built from the annotations.
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-}
+def _json_types(hint: Any) -> tuple[tuple[type, ...], bool]:
+    """(JSON types, may be null) a resolved annotation accepts, such as `Seconds | None`."""
+    origin = get_origin(hint)
+    if origin is Annotated:
+        return _json_types(get_args(hint)[0])
+    if origin in (Union, types.UnionType):
+        accepted: tuple[type, ...] = ()
+        nullable = False
+        for argument in get_args(hint):
+            argument_types, argument_nullable = _json_types(argument)
+            accepted += argument_types
+            nullable = nullable or argument_nullable
+        return accepted, nullable
+    if hint is type(None):
+        return (), True
+    if origin is Literal:
+        return tuple({type(value) for value in get_args(hint)}), False
+    if hint is Any:
+        return (object,), True
+    if origin in (tuple, list):
+        return (list,), False
+    if hint is float:
+        return (int, float), False
+    if hint in (int, str, bool):
+        return (hint,), False
+    return (dict,), False
 
 
-def _accepted_types(annotation: str) -> tuple[tuple[type, ...], bool]:
-    """(JSON types, may be null) for an annotation string such as 'float | None'."""
-    parts = [part.strip() for part in annotation.split("|")]
-    nullable = "None" in parts
-    types: tuple[type, ...] = ()
-    for part in parts:
-        if part == "None":
-            continue
-        base = part.split("[", 1)[0]
-        types += _JSON_TYPES.get(base, {"tuple": (list,), "dict": (dict,)}.get(base, (dict,)))
-    return types, nullable
+@cache
+def _field_types(cls: type) -> dict[str, tuple[tuple[type, ...], bool]]:
+    hints = get_type_hints(cls, include_extras=True)
+    return {spec_field.name: _json_types(hints[spec_field.name]) for spec_field in dataclasses.fields(cls)}
 
 
 def _check_mapping(data: Any, where: str, cls: type) -> dict[str, Any]:
-    """The fields of `cls` from a JSON object, each checked for presence and type."""
+    """The fields of `cls` from a JSON object, each checked for presence and type (a trusted document's check:
+    imports are checked in full against the same field table by engine.bench.result_import)."""
     if not isinstance(data, dict):
         raise InputError(where, f"is {type(data).__name__}", "a JSON object")
     checked: dict[str, Any] = {}
+    accepted_types = _field_types(cls)
     for spec_field in dataclasses.fields(cls):
         name = spec_field.name
         has_default = (
@@ -370,12 +513,12 @@ def _check_mapping(data: Any, where: str, cls: type) -> dict[str, Any]:
                 continue
             raise InputError(f"{where}.{name}", "is missing", f"a value of type {spec_field.type}")
         value = data[name]
-        types, nullable = _accepted_types(str(spec_field.type))
+        types_, nullable = accepted_types[name]
         if value is None and nullable:
             checked[name] = None
             continue
-        wrong_bool = isinstance(value, bool) and bool not in types
-        if wrong_bool or not isinstance(value, types):
+        wrong_bool = isinstance(value, bool) and bool not in types_
+        if wrong_bool or not isinstance(value, types_):
             raise InputError(f"{where}.{name}", f"is {type(value).__name__}", f"{spec_field.type}")
         checked[name] = value
     unknown = set(data) - {spec_field.name for spec_field in dataclasses.fields(cls)}

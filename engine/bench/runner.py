@@ -24,8 +24,9 @@ from typing import Any
 import psutil
 
 from engine.bench import disturbance
-from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec, Sample, assess
+from engine.bench.results import EXECUTORS, GIL_SETTINGS, START_METHODS, BenchResult, BenchSpec, Sample, assess
 from engine.errors import InputError
+from engine.host import probe_interpreter
 from kernels import Kernel, get_kernel
 
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -69,6 +70,8 @@ class Limits:
     size_factor: int
     max_latency_ms: int
     max_run_s: float
+    # Whether a spec may name modules for the worker to import (BenchSpec.preload): never on a shared server.
+    allow_preload: bool = True
 
 
 # On one's own machine: generous, but a typo must not start an hour-long run.
@@ -79,7 +82,14 @@ LOCAL_LIMITS = Limits(
 # Its time is bounded (max_run_s bounds the estimate and the budget), not its repeats: fewer repeats would
 # only widen the intervals.
 PUBLIC_LIMITS = Limits(
-    max_tasks=200, max_workers=4, max_repeats=50, max_warmups=2, size_factor=4, max_latency_ms=500, max_run_s=30
+    max_tasks=200,
+    max_workers=4,
+    max_repeats=50,
+    max_warmups=2,
+    size_factor=4,
+    max_latency_ms=500,
+    max_run_s=30,
+    allow_preload=False,
 )
 
 
@@ -145,6 +155,9 @@ def validate_spec(spec: BenchSpec, limits: Limits | None = None) -> BenchSpec:
                 "no value, or a kernel with a fetch latency (hybrid)",
             )
         _check_count("latency_ms", spec.latency_ms, 0, limits.max_latency_ms)
+    if spec.gil not in GIL_SETTINGS:
+        raise InputError("gil", f"is {spec.gil!r}", ", ".join(GIL_SETTINGS))
+    _check_preload(spec, limits)
     size = kernel.default_size if spec.size is None else spec.size
     runs = (spec.warmups + spec.repeats) * len(set(spec.executors) | {"sequential"})
     estimate_s = runs * spec.tasks * estimated_sequential_task_s(kernel, size, spec.latency_ms)
@@ -158,14 +171,74 @@ def validate_spec(spec: BenchSpec, limits: Limits | None = None) -> BenchSpec:
     return spec
 
 
-def worker_command(python: str, watch_parent: bool = False) -> list[str]:
-    """The command that runs the worker under `python`, isolated (-I -S) with the project root on sys.path.
+def _check_preload(spec: BenchSpec, limits: Limits) -> None:
+    """Preloaded modules run code in the worker: only on one's own machine, named modules, an existing folder."""
+    if (spec.preload or spec.preload_path is not None) and not limits.allow_preload:
+        raise InputError("preload", "is not allowed on a shared deployment", "no preloaded modules")
+    for name in spec.preload:
+        if not name or not all(part.isidentifier() for part in name.split(".")):
+            raise InputError("preload", f"{name!r} is not a module name", "dotted module names such as 'nogilsafe'")
+    if spec.preload_path is not None and not Path(spec.preload_path).is_dir():
+        raise InputError("preload_path", f"{spec.preload_path!r} is not a folder", "an existing folder, or none")
+
+
+# -X gil chooses the GIL of a free-threaded interpreter; it works under -I, which ignores PYTHON_GIL.
+_GIL_OPTIONS = {"on": ["-X", "gil=1"], "off": ["-X", "gil=0"], "default": []}
+# The first version with a GIL switch (-X gil, PYTHON_GIL) and sys._is_gil_enabled(): PEP 703's 3.13.
+GIL_SWITCH_VERSION = (3, 13)
+
+
+def worker_command(python: str, watch_parent: bool = False, gil: str = "default") -> list[str]:
+    """The command that runs the worker under `python`, isolated (-I -S) with the project root on sys.path,
+    with `-X gil=1` or `-X gil=0` for a `gil` of "on" or "off" (check it first with gil_rule).
 
     With `watch_parent` the worker reads the spec as one line and then watches its stdin: at end of file
     (the parent closed it, or died) it kills its pools and exits.
     """
     bootstrap = f"import sys; sys.path.insert(0, {ROOT!r}); from engine.bench.worker import main; sys.exit(main())"
-    return [python, "-I", "-S", "-c", bootstrap, *(["--watch-parent"] if watch_parent else [])]
+    options = _GIL_OPTIONS[gil]
+    return [python, "-I", "-S", *options, "-c", bootstrap, *(["--watch-parent"] if watch_parent else [])]
+
+
+def gil_rule(gil: str, version: str, free_threaded_build: bool) -> str | None:
+    """What the GIL setting `gil` means for an interpreter of `version` ("3.14.7") and build, from its probe.
+
+    None where it applies as asked; a note where it is accepted but changes nothing ("on" in a GIL build,
+    where the GIL is always on). InputError naming gil where it cannot apply: "off" in a GIL build, which
+    cannot run without the GIL, and "on" or "off" before 3.13, which ignores -X gil and cannot report the GIL.
+    """
+    if gil not in GIL_SETTINGS:
+        raise InputError("gil", f"is {gil!r}", ", ".join(GIL_SETTINGS))
+    if gil == "default":
+        return None
+    major_minor = tuple(int(part) for part in version.split(".")[:2])
+    if major_minor < GIL_SWITCH_VERSION:
+        raise InputError(
+            "gil",
+            f"Python {version} has no GIL switch (-X gil and sys._is_gil_enabled() arrived in 3.13; older versions "
+            "ignore the option)",
+            "default with this interpreter, or on/off with Python 3.13+",
+        )
+    if not free_threaded_build:
+        if gil == "off":
+            raise InputError(
+                "gil",
+                f"Python {version} here is a GIL build, which cannot run without the GIL",
+                "default or on with this interpreter, or off with a free-threaded build (python3.14t)",
+            )
+        return f"gil on: Python {version} here is a GIL build, where the GIL is always on (the setting changes nothing)"
+    return None
+
+
+def check_gil(gil: str, python: str) -> str | None:
+    """gil_rule for the interpreter at `python`, decided from its probe (engine.host.probe_interpreter), never
+    from whether it accepts the option: 3.10-3.12 accept -X gil=0 and ignore it."""
+    if gil == "default":
+        return None
+    interpreter = probe_interpreter(python, "--python")
+    if not interpreter.ok:
+        raise InputError("python", f"{python!r} cannot be probed ({interpreter.reason})", "a Python 3.10+ interpreter")
+    return gil_rule(gil, interpreter.version, interpreter.free_threaded_build)
 
 
 def check_python(python: str) -> str:
@@ -513,7 +586,9 @@ def run_benchmark(
     """
     called = time.perf_counter()
     spec = validate_spec(spec)
-    command = worker_command(python or sys.executable, watch_parent=True)
+    python = python or sys.executable
+    gil_note = check_gil(spec.gil, python)
+    command = worker_command(python, watch_parent=True, gil=spec.gil)
     # A dask executor imports dask from the interpreter's own site-packages: drop -S for that run alone
     # (-I stays: no PYTHONPATH, user site or cwd). Every run without dask keeps -I -S, stdlib only.
     if any(name.startswith("dask") for name in spec.executors):
@@ -527,7 +602,8 @@ def run_benchmark(
         run = _Run(spec, worker, source, load_before, started)
         known = run.known
         run.pump(on_progress, cancel, timeout_s, deadline=called + timeout_s)
-        return run.result(run.finish())
+        result = run.result(run.finish())
+        return result if gil_note is None else replace(result, warnings=(gil_note, *result.warnings))
     finally:
         _close_quietly(worker.stdin)
         _kill_tree(worker, known)

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -28,6 +28,7 @@ from engine.bench.runner import (
     validate_spec,
 )
 from engine.bench.store import ResultStore
+from engine.bench.variants import REPEATS_PER_ROUND, Variant, min_rounds, run_variants
 from engine.errors import InputError
 from kernels import get_kernel
 
@@ -100,6 +101,18 @@ def spec_estimate_s(spec: BenchSpec) -> float:
 def plan_estimate_s(plan: RunPlan) -> float:
     """A plan's estimate: the sum of its specs' (a plan without specs, such as a calibration, gives 0)."""
     return sum(spec_estimate_s(spec) for spec in plan.specs)
+
+
+def comparison_estimate_s(
+    plan: RunPlan, variants: int, budget_s: float | None, repeats_per_round: int = REPEATS_PER_ROUND
+) -> float:
+    """A comparison's estimate (engine.bench.variants.run_variants): its fewest rounds, each one worker per
+    variant giving `repeats_per_round` repeats of the plan's spec, or its budget for more rounds if that is
+    longer."""
+    spec = plan.specs[0]
+    worker = replace(spec, repeats=repeats_per_round, max_repeats=None, budget_s=None)
+    least_s = min_rounds(repeats_per_round, spec.repeats) * variants * spec_estimate_s(worker)
+    return max(least_s, budget_s or 0.0)
 
 
 @dataclass
@@ -410,9 +423,91 @@ def plan_work(store: ResultStore, limits: Limits, timeout_s: float) -> Callable[
                 spec, job.plan.python, on_progress=on_progress, cancel=job.cancel, timeout_s=timeout_s
             )
             job.results.append(result)
-            run_id = store.save(result, preset=job.plan.preset, sweep_group=job.sweep_group)
-            store.set_owner(run_id, job.holder.owner)
+            run_id = store.save(result, preset=job.plan.preset, sweep_group=job.sweep_group, owner=job.holder.owner)
             job.run_ids.append(run_id)
         job.fraction = 1.0
 
     return work
+
+
+def comparison_work(
+    store: ResultStore,
+    variants: Sequence[Variant],
+    budget_s: float | None,
+    timeout_s: float,
+    preset: str | None,
+    repeats_per_round: int = REPEATS_PER_ROUND,
+) -> Callable[[Job], None]:
+    """The work of a plan across interpreters (engine.bench.variants): one comparison of the plan's spec, saved
+    as one run owned by the job's owner; the job's results are its runs, its one run id the comparison's. It is
+    submitted like any plan's work (the same queue and hand-off), with `comparison_estimate_s` for its wait."""
+
+    def work(job: Job) -> None:
+        def on_progress(progress: Progress) -> None:
+            job.fraction = max(job.fraction, progress.fraction)
+            job.status = progress.executor
+
+        comparison = run_variants(
+            job.plan.specs[0],
+            variants,
+            budget_s=budget_s,
+            repeats_per_round=repeats_per_round,
+            on_progress=on_progress,
+            cancel=job.cancel,
+            timeout_s=timeout_s,
+        )
+        job.results.extend(comparison.runs)
+        job.run_ids.append(store.save_comparison(comparison, preset=preset, owner=job.holder.owner))
+        job.fraction = 1.0
+
+    return work
+
+
+# The owner's Dask scheduler, read from the server's environment: the only address a public deployment uses.
+SCHEDULER_ENV = "LAB_DASK_SCHEDULER"
+_LOCAL_CLUSTER = "blank: a LocalCluster on this host, within the run limits"
+
+
+def owner_scheduler(environ: Mapping[str, str]) -> str | None:
+    """The scheduler address in LAB_DASK_SCHEDULER, checked; None when it is not set (a LocalCluster)."""
+    from engine.bench.dask_executor import ACCEPTED_ADDRESS, check_address
+
+    text = environ.get(SCHEDULER_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        check_address(text)
+    except InputError:
+        raise InputError(SCHEDULER_ENV, f"{text!r} is not a scheduler address", ACCEPTED_ADDRESS) from None
+    return text
+
+
+def scheduler_for(public: bool, environ: Mapping[str, str], requested: str | None = None) -> str | None:
+    """The scheduler address a run's dask executor uses, or None for a LocalCluster.
+
+    Local mode: the address typed on the page, else the owner's LAB_DASK_SCHEDULER, else a LocalCluster.
+    Public mode: a visitor never chooses one (Dask workers run whatever code the scheduler sends them, so an
+    address belongs to its owner): only the owner's LAB_DASK_SCHEDULER, else a LocalCluster; anything typed
+    is refused unless it is that very address."""
+    from engine.bench.dask_executor import check_address
+
+    owner = owner_scheduler(environ)
+    text = (requested or "").strip()
+    if public:
+        if text and text != owner:
+            raise InputError(
+                "scheduler",
+                "a visitor cannot choose a Dask scheduler on a shared deployment",
+                f"{_LOCAL_CLUSTER}, or the server owner's {SCHEDULER_ENV}",
+            )
+        return owner
+    if not text:
+        return owner
+    check_address(text)  # InputError naming `scheduler` and the accepted form
+    return text
+
+
+def with_scheduler(plan: RunPlan, scheduler: str | None) -> RunPlan:
+    """`plan` with every spec that runs the dask executor pointed at `scheduler` (None: a LocalCluster)."""
+    specs = tuple(replace(spec, scheduler=scheduler) if "dask" in spec.executors else spec for spec in plan.specs)
+    return replace(plan, specs=specs)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.bench.intervals import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE, MIN_INTERVAL_REPEATS
 from engine.bench.results import BenchResult
 from engine.bench.verdicts import verdict_withheld
 
@@ -211,3 +214,127 @@ def fit_amdahl(points: Sequence[SweepPoint], executor: str, usable_cores: float)
         f"{usable_cores:g} usable cores (ideal: {usable_cores:.2f}x).",
         (low, high),
     )
+
+
+@dataclass(frozen=True)
+class TaskOverhead:
+    """What one task costs an executor beyond its own work, from a sweep point where the work is negligible.
+
+    per_task_s = (executor median - baseline median) / tasks at `size` (the sweep's smallest), with a 95%
+    interval from a paired bootstrap over the interleaved rounds (the same rounds, seed and resamples as
+    the speedup's interval); None when the run has too few repeats or was disturbed (the sentence says why).
+    """
+
+    executor: str
+    size: int | None
+    per_task_s: float | None
+    interval_s: tuple[float, float] | None
+    sentence: str
+
+
+def near_crossover(points: Sequence[SweepPoint], executor: str, reference: str, unit: str = "") -> Crossover:
+    """Where `executor` comes near `reference` along a size sweep: its speedup interval reaches the low end of
+    the reference's interval (the slowest the reference may be), as a range of sizes like `crossover`'s.
+
+    The range runs from where the executor's interval high end reaches the reference's low end (it may be as
+    fast from there) to where its low end does (it surely is, at the reference's slow end); the point
+    estimate is where its median does. Each is interpolated on a log-size scale between measured sizes.
+    """
+    mine = {point.x: point for point in points if point.executor == executor}
+    theirs = {point.x: point for point in points if point.executor == reference}
+    sizes = sorted(mine.keys() & theirs.keys())
+    unit_text = f" {unit}" if unit else ""
+    if not sizes:
+        return Crossover(executor, None, f"{executor} and {reference}: not both measured in this sweep.")
+    pairs = [(mine[size], theirs[size]) for size in sizes]
+    withheld = next((point.withheld for pair in pairs for point in pair if point.withheld), None)
+    if withheld is not None:
+        return Crossover(executor, None, f"{executor} near {reference}: not judged, {withheld}.")
+    if any(point.low is None or point.high is None for pair in pairs for point in pair):
+        return Crossover(
+            executor,
+            None,
+            f"{executor} near {reference}: not judged, the runs have too few repeats for intervals.",
+        )
+    ordered = [own for own, _ in pairs]
+    floors = [max(other.low or 0.0, 1e-12) for _, other in pairs]
+    size = _first_crossing(ordered, [own.speedup / floor for own, floor in zip(ordered, floors, strict=True)])
+    earliest = _first_crossing(ordered, [(own.high or 0.0) / floor for own, floor in zip(ordered, floors, strict=True)])
+    surely = _first_crossing(ordered, [(own.low or 0.0) / floor for own, floor in zip(ordered, floors, strict=True)])
+    measured = "; ".join(
+        f"at {own.x}: {own.speedup:.2f}x{_ci_text(own)} against {other.speedup:.2f}x{_ci_text(other)}"
+        for own, other in pairs
+    )
+    if earliest is None:
+        return Crossover(
+            executor,
+            None,
+            f"{executor} stays behind {reference} in this sweep: even its intervals' high ends stay below "
+            f"{reference}'s low ends (measured {measured}).",
+            (None, None),
+        )
+    return Crossover(
+        executor,
+        size,
+        f"{executor} comes near {reference} somewhere between {_size_text(earliest, unit_text)} and "
+        f"{_size_text(surely, unit_text)} per task, where its {CONFIDENCE:.0%} intervals' high and low ends reach "
+        f"the low end of the {reference} interval (medians: {_size_text(size, unit_text)}; measured {measured}; "
+        "interpolated on a log scale).",
+        (earliest, surely),
+    )
+
+
+def _median_difference(pairs: Sequence[tuple[float, float]]) -> float:
+    return statistics.median(own for _, own in pairs) - statistics.median(base for base, _ in pairs)
+
+
+def task_overhead(results: Sequence[BenchResult], executor: str) -> TaskOverhead:
+    """The executor's cost per task at the sweep's smallest size: (its median - the baseline's) / tasks.
+
+    At that size a task's own work is tiny next to the hand-off, so what is left is the executor's cost of
+    sending a task to a worker and its answer back; a repeat's own fixed cost (its map and gather) is shared
+    over the repeat's tasks and counts too.
+    """
+    sized = [result for result in results if result.spec.size is not None]
+    if not sized:
+        return TaskOverhead(executor, None, None, None, f"{executor}: no size sweep to measure a task's cost in.")
+    result = min(sized, key=lambda one: one.spec.size or 0)
+    size = result.spec.size
+    by_name = {entry.name: entry for entry in result.executors}
+    own, base = by_name.get(executor), by_name.get(result.baseline)
+    if own is None or base is None or not own.times_s or not base.times_s:
+        reason = (own.unavailable or own.error) if own is not None else None
+        return TaskOverhead(
+            executor, size, None, None, f"{executor}: not measured at size {size} ({reason or 'no timing'})."
+        )
+    tasks = result.spec.tasks
+    pairs = list(zip(base.times_s, own.times_s, strict=False))
+    per_task = _median_difference(pairs) / tasks
+    work = statistics.median(base.times_s) / tasks
+    basis = (
+        f"({executor} median - {result.baseline} median) / {tasks} tasks at size {size}, where a task's own work "
+        f"takes {work * 1e6:.0f} µs; the repeat's map and gather are shared over its tasks"
+    )
+    withheld = verdict_withheld(result)
+    if withheld is not None:
+        sentence = f"{executor}: {per_task * 1000:.2f} ms a task by the medians, not claimed: {withheld} ({basis})."
+        return TaskOverhead(executor, size, None, None, sentence)
+    if len(pairs) < MIN_INTERVAL_REPEATS:
+        sentence = (
+            f"{executor}: {per_task * 1000:.2f} ms a task by the medians, too few repeats for an interval ({basis})."
+        )
+        return TaskOverhead(executor, size, per_task, None, sentence)
+    rng = random.Random(BOOTSTRAP_SEED)
+    count = len(pairs)
+    drawn = sorted(
+        _median_difference([pairs[rng.randrange(count)] for _ in range(count)]) / tasks
+        for _ in range(BOOTSTRAP_RESAMPLES)
+    )
+    tail = (1.0 - CONFIDENCE) / 2
+    low = min(drawn[int(tail * BOOTSTRAP_RESAMPLES)], per_task)
+    high = max(drawn[min(BOOTSTRAP_RESAMPLES - 1, int((1.0 - tail) * BOOTSTRAP_RESAMPLES))], per_task)
+    sentence = (
+        f"{executor} costs {per_task * 1000:.2f} ms a task here ({CONFIDENCE:.0%} interval "
+        f"{low * 1000:.2f}-{high * 1000:.2f} ms, a paired bootstrap over the rounds): {basis}."
+    )
+    return TaskOverhead(executor, size, per_task, (low, high), sentence)

@@ -4,6 +4,8 @@ Events, one JSON object a line: {"event": "ready"}, then {"event": "progress", "
 "repeat", "of", "fraction", "pids"} before each step (`fraction` of the run done, never falling), then
 {"event": "result", "result": {...}} or {"event": "error"}. The result holds measurements only: the parent
 assigns intervals and bands (engine.bench.results.assess).
+The worker measures the GIL itself (GilWatch): sys._is_gil_enabled() as the run starts, at each step and at
+its end, and every warning raised meanwhile, so a C extension whose import turns the GIL back on is reported.
 Standard library only, so any interpreter runs it with `-I -S`; it never imports psutil or the app.
 """
 
@@ -13,6 +15,7 @@ import contextlib
 import dataclasses
 import datetime
 import functools
+import importlib
 import json
 import multiprocessing
 import os
@@ -20,20 +23,21 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.bench import probe
 from engine.bench.executors import Work, available_executors, open_session
 from engine.bench.intervals import speedup
 from engine.bench.measure import Measurement, measure_all, summarize
-from engine.bench.results import BenchResult, BenchSpec, ExecutorResult
+from engine.bench.results import BenchResult, BenchSpec, ExecutorResult, GilReenabled
 from engine.errors import InputError
 from kernels import Kernel, get_kernel
 
 BASELINE = "sequential"
 # Executors whose workers are threads of this process: the GIL decides whether they run in parallel.
-_THREADED = ("threads", "asyncio_threads")
+_THREADED = ("threads", "asyncio_threads", "dask_threads")  # dask_threads: Dask workers as threads of one process
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -75,6 +79,8 @@ def _start_method_used(name: str, requested: str | None) -> str | None:
 
 def executor_label(name: str, start_method: str | None, gil_enabled: bool) -> str:
     """A name for charts that says what the result depends on: the GIL for threads, the start method for processes."""
+    if name == "asyncio_threads" and not gil_enabled:
+        return "asyncio + threads (free-threaded, GIL off)"  # the lesson's "free-threaded + asyncio", measured
     if name in _THREADED:
         return f"{name} ({'GIL' if gil_enabled else 'free-threaded'})"
     if start_method is not None:
@@ -206,6 +212,88 @@ def read_memory_at_close(session: Any, name: str, memory_mb: dict[str, float]) -
     session.close = read_then_close
 
 
+# Words of the RuntimeWarning CPython raises when an import turns the GIL back on (Python/import.c, 3.13+).
+_GIL_WARNING_WORDS = "global interpreter lock"
+
+
+class GilWatch:
+    """The GIL across one run, measured inside the worker: its state at the start, at every step (`step`) and
+    at the end, and every warning raised meanwhile in any thread (`show` is installed as warnings.showwarning).
+
+    An import of a C extension that has not declared free-threading support turns the GIL on for the whole
+    process, with a RuntimeWarning: the warning says which module and where; the state says that it happened.
+    """
+
+    def __init__(self) -> None:
+        self.at_start = probe.gil_state()
+        self.current = "the start of the run"
+        self.came_back_during: str | None = None  # the step after which the GIL was first found on
+        self.caught: list[tuple[str, str, str, bool]] = []  # (warning, file:line, step, is the GIL's)
+        self._lock = threading.Lock()
+
+    def step(self, label: str) -> None:
+        """A new step begins: the GIL found on now, and off at the start, came back during the previous one."""
+        if self.came_back_during is None and self.at_start is False and probe.gil_state():
+            self.came_back_during = self.current
+        self.current = label
+
+    def show(self, message: Any, category: type, filename: str, lineno: int, *_: Any) -> None:
+        """warnings.showwarning's signature (file and line unused): record the warning with the current step."""
+        is_gil = issubclass(category, RuntimeWarning) and _GIL_WARNING_WORDS in str(message).lower()
+        with self._lock:
+            self.caught.append((f"{category.__name__}: {message}", f"{filename}:{lineno}", self.current, is_gil))
+
+    def finish(self) -> tuple[bool | None, GilReenabled | None, list[str]]:
+        """(the GIL at the end, how it came back if it did, the other warnings as result warnings)."""
+        at_end = probe.gil_state()
+        gil_warning = next((entry for entry in self.caught if entry[3]), None)
+        came_back = None
+        if gil_warning is not None:
+            came_back = GilReenabled(at=gil_warning[2], warning=gil_warning[0], source=gil_warning[1])
+        elif self.at_start is False and at_end:
+            came_back = GilReenabled(at=self.came_back_during or self.current)
+        with self._lock:
+            others = [f"raised during {step}: {text} ({where})" for text, where, step, gil in self.caught if not gil]
+        return at_end, came_back, list(dict.fromkeys(others))
+
+
+@contextlib.contextmanager
+def watching_gil() -> Iterator[GilWatch]:
+    """A GilWatch that receives every warning raised inside the block (the previous handler restored after)."""
+    watch = GilWatch()
+    with warnings.catch_warnings():
+        warnings.showwarning = watch.show
+        yield watch
+
+
+def _step_label(name: str, phase: str, repeat: int, of: int) -> str:
+    if phase == "repeat":
+        return f"{name}, repeat {repeat} of {of}"
+    return f"{name}, warm-up {repeat} of {of}" if phase == "warmup" else f"{name}, starting"
+
+
+def preload_modules(spec: BenchSpec) -> None:
+    """Import the spec's preloaded modules (a C extension, to see whether it brings the GIL back), with
+    `preload_path` first on sys.path; InputError naming preload for one that cannot be imported."""
+    if spec.preload_path is not None:
+        sys.path.insert(0, spec.preload_path)
+    for name in spec.preload:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # an extension that fails to load may raise anything
+            problem = f"cannot import {name!r} ({_describe_error(error)})"
+            raise InputError("preload", problem, "modules the worker's interpreter can import") from None
+
+
+def _gil_setting_warnings(spec: BenchSpec, at_start: bool | None) -> list[str]:
+    """The GIL setting checked against the state the worker measured: the setting asked, the state found."""
+    wanted = {"on": True, "off": False}.get(spec.gil)
+    if wanted is None or at_start is None or wanted == at_start:
+        return []
+    found = "on" if at_start else "off"
+    return [f"gil {spec.gil} was asked, but the worker found the GIL {found} as the run began"]
+
+
 def _describe_error(error: BaseException) -> str:
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
@@ -227,41 +315,50 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
     failures: dict[str, tuple[str | None, str | None]] = {}
     memory_mb: dict[str, float] = {}
     sessions = {}
-    for name in names:
-        reason = reasons.get(name, "unknown executor")
-        if reason is not None:
-            failures[name] = (reason, None)
-        else:
-            start_method = _start_method_used(name, spec.start_method)
-            sessions[name] = open_session(name, work, spec.workers, start_method, scheduler=spec.scheduler)
-            read_memory_at_close(sessions[name], name, memory_mb)
+    with watching_gil() as watch:
+        if spec.preload:
+            watch.step(f"the import of the preloaded modules ({', '.join(spec.preload)})")
+            preload_modules(spec)
+        # Fork pools start before any subinterpreter exists: a process forked after an InterpreterPoolExecutor
+        # started died at once (BrokenProcessPool) on 3.14. Results keep the spec's order whatever this order.
+        for name in sorted(names, key=lambda executor: executor == "interpreters"):
+            reason = reasons.get(name, "unknown executor")
+            if reason is not None:
+                failures[name] = (reason, None)
+            else:
+                start_method = _start_method_used(name, spec.start_method)
+                sessions[name] = open_session(name, work, spec.workers, start_method, scheduler=spec.scheduler)
+                read_memory_at_close(sessions[name], name, memory_mb)
 
-    def on_repeat(name: str, phase: str, repeat: int, of: int, fraction: float) -> None:
-        # The pool's pids let the runner tell this executor's memory from the other pools'.
-        pids = list(sessions[name].pool_pids)
-        emit(
-            {
-                "event": "progress",
-                "executor": name,
-                "phase": phase,
-                "repeat": repeat,
-                "of": of,
-                "fraction": round(fraction, 4),
-                "pids": pids,
-            }
-        )
+        def on_repeat(name: str, phase: str, repeat: int, of: int, fraction: float) -> None:
+            watch.step(_step_label(name, phase, repeat, of))
+            # The pool's pids let the runner tell this executor's memory from the other pools'.
+            pids = list(sessions[name].pool_pids)
+            emit(
+                {
+                    "event": "progress",
+                    "executor": name,
+                    "phase": phase,
+                    "repeat": repeat,
+                    "of": of,
+                    "fraction": round(fraction, 4),
+                    "pids": pids,
+                }
+            )
 
-    with kernel.setup():
-        outcomes = measure_all(
-            sessions,
-            spec.tasks,
-            spec.repeats,
-            spec.warmups,
-            on_repeat,
-            max_repeats=spec.max_repeats,
-            budget_s=spec.budget_s,
-            baseline=BASELINE,
-        )
+        with kernel.setup():
+            outcomes = measure_all(
+                sessions,
+                spec.tasks,
+                spec.repeats,
+                spec.warmups,
+                on_repeat,
+                max_repeats=spec.max_repeats,
+                budget_s=spec.budget_s,
+                baseline=BASELINE,
+            )
+        gil_at_end, gil_reenabled, caught = watch.finish()
+    warnings += [*_gil_setting_warnings(spec, watch.at_start), *caught]
     measurements: dict[str, Measurement] = {}
     for name, outcome in outcomes.measurements.items():
         warnings.extend(f"{name}: {note}" for note in getattr(sessions[name], "notes", ()))  # dask's clocks, workers
@@ -302,6 +399,9 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
         warnings=tuple(warnings),
         created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         stopped_by=outcomes.stopped_by,
+        gil_at_start=watch.at_start,
+        gil_at_end=gil_at_end,
+        gil_reenabled=gil_reenabled,
     )
 
 

@@ -1,4 +1,4 @@
-"""`python -m engine {host,recommend,bench,scenarios,quiz}`: the command line.
+"""`python -m engine {host,recommend,bench,calibrate,scenarios,quiz,results}`: the command line.
 
 This module owns the parser and the exit codes; each command lives in the
 module named in COMMANDS, which offers `register(subparsers)` and sets a `run`
@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "calibrate": "engine.cli.calibrate",
     "scenarios": "engine.cli.scenarios",
     "quiz": "engine.cli.quiz",
+    "results": "engine.cli.results",
 }
 
 

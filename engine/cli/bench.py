@@ -12,9 +12,18 @@ import sys
 from typing import Any
 
 from engine.bench import disturbance
-from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, START_METHODS, BenchResult, BenchSpec
+from engine.bench.results import (
+    DEFAULT_REPEATS,
+    EXECUTORS,
+    GIL_SETTINGS,
+    START_METHODS,
+    BenchResult,
+    BenchSpec,
+    gil_came_back_text,
+)
 from engine.bench.runner import LOCAL_LIMITS, Progress, RunFailed, check_python, run_benchmark, validate_spec
 from engine.bench.slot import progress_wording
+from engine.bench.variants import Comparison, check_variants, parse_variant, run_variants
 from engine.bench.verdicts import band_text, interval_text, stopped_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import limit_text
@@ -50,6 +59,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--scheduler", default=None, help="dask only: a running scheduler tcp://HOST:PORT")
     parser.add_argument("--python", default=None, help="run the worker under this interpreter (default: this one)")
     parser.add_argument(
+        "--gil",
+        default="default",
+        help=f"{', '.join(GIL_SETTINGS)} (default: the interpreter's own): on/off start the worker with -X gil=1 or "
+        "-X gil=0; off needs a free-threaded build, on/off Python 3.13+",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        metavar="PATH[:gil=on|off]",
+        help="run under this interpreter (and GIL) too: two or more make one comparison, measured in interleaved "
+        "rounds within the budget (repeatable; instead of --python)",
+    )
+    parser.add_argument(
         "--timeout", default=None, help="seconds before the run is killed (default: 120, or the budget plus 60)"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -81,6 +104,7 @@ def spec_from_args(args: argparse.Namespace) -> BenchSpec:
         start_method=args.start_method,
         latency_ms=_whole_number("latency_ms", args.latency_ms),
         scheduler=args.scheduler,
+        gil=args.gil,
     )
     return validate_spec(spec)
 
@@ -102,6 +126,8 @@ def format_table(result: BenchResult) -> str:
     host, spec = result.host, result.spec
     size = spec.size if spec.size is not None else REGISTRY[spec.kernel].default_size
     gil = "GIL enabled" if host["gil_enabled"] else "GIL disabled (free-threaded)"
+    if spec.gil != "default":
+        gil += f", gil {spec.gil} ({'-X gil=1' if spec.gil == 'on' else '-X gil=0'})"
     rounds = max((entry.repeats for entry in result.executors), default=0)
     lines = [
         f"{spec.kernel}: {spec.tasks} tasks, size {size}, "
@@ -111,6 +137,9 @@ def format_table(result: BenchResult) -> str:
         f"{'executor':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'start-up s':>10} {'speedup':>8} "
         f"{'95% interval':>13}  {'correct':<7}  band",
     ]
+    came_back = gil_came_back_text(result)
+    if came_back is not None:
+        lines[2:2] = [f"{came_back}", ""]
     withheld = verdict_withheld(result)
     for entry in result.executors:
         if entry.unavailable or entry.error:
@@ -154,12 +183,45 @@ def progress_bar(progress: Progress, width: int = 24) -> str:
     return f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress_wording(progress)}"
 
 
+def format_comparison(comparison: Comparison) -> str:
+    """Each variant's table under its label, then the single-thread cost with its interval."""
+    lines = [
+        f"{len(comparison.runs)} variants in {comparison.rounds} interleaved rounds of {comparison.repeats_per_round} "
+        f"repeats each (stopped: {comparison.stopped_by})",
+    ]
+    for variant, run in zip(comparison.variants, comparison.runs, strict=True):
+        lines += ["", f"== {variant.label} ({variant.python}, gil={variant.gil})", format_table(run)]
+    cost = comparison.single_thread_cost()
+    if cost is not None:
+        lines += ["", cost.sentence]
+    return "\n".join(lines)
+
+
+def _run_variants(args: argparse.Namespace, spec: BenchSpec, timeout_s: int) -> int:
+    if args.python:
+        raise InputError("python", "is given with --variant", "either --python or --variant")
+    if args.gil != "default":
+        raise InputError("gil", "is given with --variant", "each variant's own GIL: --variant PATH:gil=on|off")
+    if len(args.variant) < 2:
+        raise InputError("variant", "is given once", "two or more --variant (one interpreter: --python)")
+    variants = check_variants([parse_variant(text) for text in args.variant])
+    try:
+        comparison = run_variants(spec, variants, budget_s=spec.budget_s, timeout_s=float(timeout_s))
+    except RunFailed as error:
+        print(f"python -m engine bench: run failed: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(comparison.to_dict(), indent=2) if args.json else format_comparison(comparison))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     default_timeout = str(max(120, int((spec.budget_s or 0) + 60)))
     timeout_s = _whole_number("timeout", args.timeout or default_timeout)
     if timeout_s is None or timeout_s < 1:
         raise InputError("timeout", f"is {args.timeout!r}", "a whole number of seconds, 1 or more")
+    if args.variant:
+        return _run_variants(args, spec, timeout_s)
     python = check_python(args.python) if args.python else None
 
     def show_progress(progress: Progress) -> None:

@@ -30,7 +30,7 @@ class Approach:
 
     id: str
     title: str
-    # The engine.bench executor id that measures it (distributed: its per-machine part).
+    # The engine.bench executor id that measures it (distributed: dask, a LocalCluster or a running cluster).
     executor: str
     parallelises: Parallelises
     # Runs pure-Python CPU work on more than one core at once.
@@ -270,7 +270,7 @@ _RECORDS: tuple[Approach, ...] = (
     Approach(
         id="distributed",
         title="Distributed workers (past one machine)",
-        executor="processes",
+        executor="dask",
         parallelises="machines",
         parallel_cpu=True,
         shares_memory=False,
@@ -284,7 +284,11 @@ _RECORDS: tuple[Approach, ...] = (
         when="the work outgrows one machine's cores or memory",
         tradeoff="network hand-off, deployment and failure handling; prove the speedup on one machine first",
         fits="work that one machine cannot finish in time",
-        pitfalls=("Each task costs scheduler overhead ({fact:dask_task_overhead}).",),
+        pitfalls=(
+            "Each task costs scheduler overhead ({fact:dask_task_overhead}).",
+            "Failure differs from a process pool's ({fact:broken_process_pool}): on Dask {fact:dask_worker_failure}, "
+            "so a task may run twice: make tasks safe to repeat.",
+        ),
     ),
 )
 

@@ -20,7 +20,7 @@ from engine.lesson.approaches import MIGRATION_TRAITS, approach, ids_where, text
 from engine.lesson.costs import Costs, Figure, default_costs
 from engine.lesson.facts import bounds, fact, number
 from engine.lesson.profile import PYTHON_BUILDS, WorkloadProfile
-from engine.lesson.templates import benchmark_template, migration_guide
+from engine.lesson.templates import benchmark_template, dask_migration_steps, migration_guide
 
 __all__ = ["PYTHON_BUILDS", "Costs", "Recommendation", "WorkloadProfile", "recommend"]
 
@@ -850,13 +850,12 @@ def _distributed(
     options = (node_alternative, *others)
     node_memory = _memory(node, workers, profile, costs)
     guide = migration_guide(current, node, profile)
-    guide.insert(
-        len(guide) - 1,
-        f"Spread the work over machines: a job queue or a cluster framework hands each machine a share, and each "
-        f"runs {node_title}. Tasks and results cross the network serialized: module-level functions, small "
-        "arguments and results. Make tasks safe to retry, for a machine can fail mid-job; and measure the "
+    guide[len(guide) - 1 : len(guide) - 1] = [
+        f"Spread the work over machines: a job queue or a cluster framework (Dask, below) hands each machine a "
+        f"share, and each runs {node_title}. Tasks and results cross the network serialized. Measure the "
         "per-machine speedup first.",
-    )
+        *dask_migration_steps(),
+    ]
     return Recommendation(
         approach="distributed",
         title=title("distributed"),
@@ -866,7 +865,8 @@ def _distributed(
         memory=replace(node_memory, basis=f"on each machine, for its {node_title} workers: {node_memory.basis}"),
         migration_effort=migration_effort(current, "distributed", node=node),
         alternatives=options,
-        benchmark_template=benchmark_template(node, profile, [option.approach for option in others]),
+        # The one template that needs a package: dask against the single-machine answer and its alternatives.
+        benchmark_template=benchmark_template("distributed", profile, [node, *(option.approach for option in others)]),
         migration_guide=tuple(guide),
         preset=benchmark_preset(node, profile),
         profile=profile,

@@ -23,12 +23,13 @@ from engine.errors import InputError
 from engine.lesson.facts import expand, facts, references
 from engine.lesson.framework import APPROACHES, WORKLOAD_KINDS
 from engine.lesson.profile import WorkloadKind, WorkloadProfile
-from engine.validation import parse
+from engine.validation import check_depth, parse
 
 BUILTIN_BANK = Path(__file__).parent / "data" / "scenarios.toml"
 SCENARIOS_ENV = "LAB_SCENARIOS"
 # A bank bigger than this is refused before it is read: the built-in one is about 100 KB.
 MAX_BANK_BYTES = 2_000_000
+MAX_BANK_DEPTH = 32  # bracket nesting; a bank nests 4 deep
 # A question shows its right answer(s) and the wrong options that have feedback: at least this many in all.
 MIN_OPTIONS = 4
 
@@ -192,6 +193,10 @@ def _decode(data: bytes, source: str) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BankError(source, [InputError(source, f"not UTF-8 text ({error.reason})", "a UTF-8 text file")]) from None
+    try:
+        check_depth(text, MAX_BANK_DEPTH, where=source)  # json and tomllib recurse: a deep file would overflow
+    except InputError as error:
+        raise BankError(source, [error]) from None
     try:
         return json.loads(text) if suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:

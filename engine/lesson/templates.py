@@ -27,6 +27,11 @@ _STAND_IN: dict[str, tuple[str, int, float]] = {
     "cpu": ("cpu", 60000, 0.0),
 }
 TEMPLATE_TASKS = 16
+# The one template that needs a package says so on its first line (the distributed approach's, run on Dask).
+NEEDS_DASK = (
+    '# Needs a package: dask[distributed] (pip install "dask[distributed]"); every other runner here is standard\n'
+    "# library only. By default it starts a LocalCluster on this machine; --scheduler tcp://HOST:PORT uses yours.\n"
+)
 TEMPLATE_REPEATS = 5
 
 
@@ -73,7 +78,7 @@ def benchmark_template(approach_id: str, profile: WorkloadProfile, compare: list
         workers = min(profile.io_concurrency, TEMPLATE_TASKS)
     else:
         workers = profile.cores
-    return fill_header(
+    filled = fill_header(
         TITLE=approach(approach_id).title,
         RECOMMENDED=runner,
         COMPARE=compare_runners,
@@ -85,6 +90,7 @@ def benchmark_template(approach_id: str, profile: WorkloadProfile, compare: list
         REPEATS=TEMPLATE_REPEATS,
         BANDS=[(upper, wording) for _, upper, wording in BANDS],
     )
+    return NEEDS_DASK + filled if runner == "dask" else filled
 
 
 def migration_guide(current: str, approach_id: str, profile: WorkloadProfile) -> list[str]:
@@ -183,3 +189,31 @@ def migration_guide(current: str, approach_id: str, profile: WorkloadProfile) ->
         "for CPU work."
     )
     return steps
+
+
+def dask_migration_steps() -> list[str]:
+    """From a process pool to a Dask client: the distributed approach's steps, each with its pitfall."""
+    return [
+        "From a process pool to a Dask client: `client = Client()` starts a LocalCluster on this machine and "
+        '`Client("tcp://HOST:PORT", timeout=5)` joins a running cluster. `client.get_executor(pure=False)` is a '
+        "concurrent.futures executor, so `with client.get_executor(pure=False) as pool: list(pool.map(work, items))` "
+        "replaces your ProcessPoolExecutor unchanged (the benchmark template does just that); "
+        "`client.gather(client.map(work, items, pure=False))` is Dask's own form. Keep pure=False for work "
+        "with side effects or randomness: otherwise identical calls are computed once and shared.",
+        "Scale the cluster: run `dask scheduler` on one machine and `dask worker tcp://SCHEDULER:PORT --nworkers N "
+        "--nthreads 1` on each of the others (single-threaded workers, one per core, for pure-Python work on a GIL "
+        "build); a LocalCluster or a cloud cluster grows with cluster.scale(n) or cluster.adapt(minimum=, "
+        "maximum=). Dask workers run any code the scheduler sends them: keep its port on a private network, "
+        "reachable by its owner alone.",
+        "What must pickle: the function, its arguments and its results. Dask uses cloudpickle, so lambdas and "
+        "functions of your main script travel by value, but the modules they import must be installed on every "
+        "worker, at the same versions and on the same Python minor version.",
+        "Mind data locality: send a large input once with client.scatter(data) (or let each worker read it from "
+        "shared storage) and pass the future to the tasks instead of the data; results stay on the worker that "
+        "made them until gathered, so chain tasks on futures and gather only the small answers. The scheduler's "
+        f"overhead is {fact('dask_task_overhead').value}: make every task long next to it (the Benchmark "
+        "page's preset 'Past one machine: what a distributed task costs' measures it on your host).",
+        f"Plan for failure, which differs from a pool's: {fact('broken_process_pool').statement} On Dask, "
+        f"{fact('dask_worker_failure').statement[0].lower()}{fact('dask_worker_failure').statement[1:]} So the "
+        "run finishes with every answer, only later; and a task may run twice, so make tasks safe to repeat.",
+    ]
