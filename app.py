@@ -6,7 +6,7 @@ sidebar host badge and the presentation-mode toggle, then runs the chosen page.
 
 import streamlit as st
 
-from ui import nav, presentation
+from ui import nav, owner, presentation
 from ui.host_badge import host_badge
 
 st.set_page_config(page_title="Concurrency Lab", page_icon=":material/speed:", layout="wide")
@@ -35,5 +35,6 @@ st.sidebar.toggle(
 presentation.sync_query()
 presentation.apply_large_text()
 host_badge()
+owner.remember_owner()  # this browser's owner key, kept in a cookie (ui/owner.py)
 
 navigation.run()

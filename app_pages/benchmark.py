@@ -1,11 +1,11 @@
 """The benchmark runner: pick a preset (or build a custom run), run it in a worker, read the charts.
 
 Other pages link here with ?preset=id in the address. The run happens in a
-background thread that holds the server's one-run slot; a fragment polls it for the progress bar and cancel.
+background thread that holds the server's one-run slot, or waits in its queue; a fragment polls it for the
+queue position, the progress bar and cancel (cancel only for the run's owner, or a teacher, in public mode).
 """
 
 import os
-import uuid
 
 import streamlit as st
 
@@ -13,9 +13,10 @@ from engine.bench.presets import PRESET_IDS, get_preset, presets, resolve_varian
 from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, GIL_SETTINGS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
 from engine.bench.slot import (
+    QueueRefused,
     RunPlan,
-    SlotBusy,
     checked_plan,
+    comparison_estimate_s,
     comparison_work,
     limits_for,
     plan_work,
@@ -25,16 +26,21 @@ from engine.bench.slot import (
 from engine.bench.variants import Comparison
 from engine.errors import InputError
 from kernels import REGISTRY
+from ui import owner
 from ui.bench_view import (
     bench_interpreters,
     dask_scheduler_setting,
     draw_comparison,
+    draw_queue_place,
     draw_result,
     draw_sweep,
     gil_help,
+    may_stop,
     public_requested,
     result_store,
     run_slot,
+    same_run_wording,
+    submit_run,
 )
 from ui.safe import code, plain, prose
 
@@ -44,11 +50,17 @@ public = public_requested()
 limits = limits_for(public)
 slot = run_slot()
 
-st.session_state.setdefault("bench_owner", uuid.uuid4().hex)
+visitor = owner.owner_key()
+owner.teacher_panel(public)
 st.session_state.setdefault("bench_preset", PRESET_IDS[0])
-# A reloaded page (a new session) finds its run again from the address.
-if "bench_job" not in st.session_state and (found := slot.job(st.query_params.get("run", ""))) is not None:
-    st.session_state["bench_job"] = found
+# A reloaded page (a new session) finds its run again from the address, else this browser's newest run or place
+# in the queue (by its owner key).
+if "bench_job" not in st.session_state:
+    found = slot.job(st.query_params.get("run", ""))
+    mine = slot.jobs_of(visitor, kind="benchmark")
+    found = found or next((job for job in mine if not job.done.is_set()), mine[-1] if mine else None)
+    if found is not None:
+        st.session_state["bench_job"] = found
 # Messages go into fixed containers: a conditional element above the polling fragment would shift it.
 address_notice = st.container()
 query_preset = st.query_params.get("preset")
@@ -195,55 +207,102 @@ else:
     plan = RunPlan(f"custom: {kernel_name}", (spec,), python_path)
 
 typed_scheduler = None if plan is None else dask_scheduler_setting(plan, public)
+
+
+def follow(job) -> None:
+    """Show `job` on this page (its progress or its result) and put it in the address."""
+    st.session_state["bench_job"] = job
+    st.session_state.pop("bench_offer", None)
+    st.query_params["run"] = job.run_id
+
+
+def run_work(checked: RunPlan):
+    """What a press runs, and its estimate (None: the plan's own): the plan's specs in turn, or, for a preset whose
+    variants resolved to more than one interpreter or GIL setting, one comparison across them. Either goes through
+    the same queue and hand-off."""
+    if resolved is not None and len(resolved.variants) > 1:
+        budget = min(preset.budget_s or limits.max_run_s, limits.max_run_s)
+        work = comparison_work(
+            result_store(), resolved.variants, budget, limits.max_run_s, preset.id, preset.round_repeats
+        )
+        return work, comparison_estimate_s(checked, len(resolved.variants), budget, preset.round_repeats)
+    return plan_work(result_store(), limits, limits.max_run_s), None
+
+
+def submit(checked: RunPlan, work, estimate_s: float | None) -> None:
+    st.session_state.pop("bench_offer", None)
+    try:
+        follow(submit_run(checked, work, kind="benchmark", estimate_s=estimate_s))
+    except QueueRefused as refused:
+        st.session_state["bench_refused"] = str(refused)
+
+
 run_notice = st.container()
 if st.button("Run", type="primary", key="bench_run", icon=":material/play_arrow:", disabled=plan is None):
     try:
         # Public mode: only the owner's LAB_DASK_SCHEDULER or a LocalCluster, whatever the session holds.
-        plan = with_scheduler(plan, scheduler_for(public, os.environ, typed_scheduler))
-        checked = checked_plan(plan, limits)
-        work = plan_work(result_store(), limits, limits.max_run_s)
-        if resolved is not None and len(resolved.variants) > 1:
-            budget = min(preset.budget_s or limits.max_run_s, limits.max_run_s)
-            work = comparison_work(
-                result_store(), resolved.variants, budget, limits.max_run_s, preset.id, preset.round_repeats
-            )
-        started = slot.start(st.session_state["bench_owner"], checked, work)
-        st.session_state["bench_job"] = started
-        st.query_params["run"] = started.holder.run_id
+        checked = checked_plan(with_scheduler(plan, scheduler_for(public, os.environ, typed_scheduler)), limits)
     except InputError as error:
         run_notice.error(plain(error), icon=":material/error:")
-    except SlotBusy:
-        # The live "in progress since" line below names the run; this says what happened to the press.
-        run_notice.warning(
-            "Your run did not start: two runs at once would spoil both measurements. Run again when it ends."
+    else:
+        same = slot.same_run(checked)
+        current = st.session_state.get("bench_job")
+        if same is not None and same is current and current.state != "done":
+            pass  # this session already follows that very run (a press seen twice, as when a rerun restarts it)
+        elif same is not None:
+            # The same run, just finished or on its way: offered instead of another copy in the queue.
+            st.session_state["bench_offer"] = (plan, same, checked, *run_work(checked))
+        else:
+            submit(checked, *run_work(checked))
+if (refused := st.session_state.pop("bench_refused", None)) is not None:
+    run_notice.warning(f"Your run was not queued. {plain(refused)}", icon=":material/block:")
+if (offer := st.session_state.get("bench_offer")) is not None and offer[0] == plan:
+    _, same, checked, work, estimate_s = offer
+    with run_notice:
+        st.info(plain(same_run_wording(same, slot)), icon=":material/history:")
+        see, again = st.columns(2)
+        see.button(
+            "See its result" if same.state == "done" else "Follow it",
+            key="bench_see_same",
+            on_click=follow,
+            args=(same,),
         )
+        if not public:
+            again.button("Queue anyway", key="bench_queue_anyway", on_click=submit, args=(checked, work, estimate_s))
 
 
-def slot_state() -> tuple[bool, str | None]:
-    """What the page is drawn for: whether this session's run is going, and which run holds the slot."""
+def slot_state() -> tuple[str | None, str | None]:
+    """What the page is drawn for: the state of this session's job (queued, running, done), and which run holds
+    the slot."""
     job = st.session_state.get("bench_job")
     holder = slot.holder()
-    return job is not None and not job.done.is_set(), None if holder is None else holder.run_id
+    return None if job is None else job.state, None if holder is None else holder.run_id
 
 
 drawn_for = slot_state()
 
 
-@st.fragment(run_every=0.5 if drawn_for != (False, None) else None)
-def progress_panel(drawn_for: tuple[bool, str | None]) -> None:
-    """The run's progress and cancel button; another visitor's run is named with its start time.
+@st.fragment(run_every=0.5 if drawn_for[0] in ("queued", "running") or drawn_for[1] is not None else None)
+def progress_panel(drawn_for: tuple[str | None, str | None]) -> None:
+    """The run's place in the queue or its progress, with leave or cancel for its owner; another visitor's run is
+    named with its start time.
 
-    Polls while a run holds the slot; when that changes (a run ended, or another began), the page is redrawn once.
+    Polls while a run holds the slot or this one waits; when that changes (a run ended, or another began), the
+    page is redrawn once.
     """
     if slot_state() != drawn_for:
         st.rerun(scope="app")
     job = st.session_state.get("bench_job")
-    if job is not None and not job.done.is_set():
+    if job is not None and job.state == "running":
         st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
-        if st.button("Cancel", key="bench_cancel", icon=":material/stop:"):
+        if not may_stop(job):
+            st.caption("Another visitor's run: only they, or the teacher, can cancel it.")
+        elif st.button("Cancel", key="bench_cancel", icon=":material/stop:"):
             job.cancel.set()
             st.caption("Cancelling: stopping the worker and every process it started.")
         return
+    if job is not None and job.state == "queued":
+        draw_queue_place(job, key="bench_leave")
     holder = slot.holder()
     if holder is not None:
         st.info(plain(holder.wording()), icon=":material/hourglass_top:")
@@ -254,7 +313,9 @@ progress_panel(drawn_for)
 job = st.session_state.get("bench_job")
 if job is not None and job.done.is_set():
     st.subheader(f"Last run: {plain(job.plan.label)}, started {job.holder.since:%H:%M:%S}", anchor=False)
-    if job.cancelled:
+    if job.status == "left the queue":
+        st.info("This run left the queue before it started: nothing ran.", icon=":material/logout:")
+    elif job.cancelled:
         saved = f"runs {', '.join(f'#{run_id}' for run_id in job.run_ids)} of the sweep, finished before, were saved"
         st.warning(
             "The run was cancelled: its worker and every process it started were stopped; "

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.bench import classroom
+from engine.bench.access import TooManyAttempts
 from engine.errors import InputError
 from ui import class_view
 from ui.bench_view import public_requested
@@ -71,7 +72,7 @@ with upload:
         if (code, file.file_id) not in added:
             try:
                 ids = board.add_file(
-                    code, class_view.visitor_owner(nickname), nickname, file.name, file.getvalue(), public=public
+                    code, class_view.visitor_owner(), nickname, file.name, file.getvalue(), public=public
                 )
                 added[code, file.file_id] = (True, f"{file.name}: {len(ids)} result(s) added as {nickname}.")
             except InputError as error:
@@ -121,8 +122,14 @@ with st.expander("Teacher: export or clear this board", icon=":material/school:"
     allowed = not public
     if public:
         key = st.text_input("Teacher key", type="password", key="class_teacher_key")
-        allowed = class_view.is_teacher(key)
-        if key and not allowed:
+        refused = None
+        try:
+            allowed = class_view.is_teacher(key)  # the server's rate-limited teacher gate (ui.owner)
+        except TooManyAttempts as error:
+            allowed, refused = False, error
+        if refused is not None:
+            st.error(plain(refused), icon=":material/timer:")
+        elif key and not allowed:
             st.error("Teacher key: not accepted; accepted: the key set as LAB_TEACHER_KEY or the teacher_key secret.")
     if allowed:
         sure = st.checkbox(f"Yes, remove every result of class {code}", key="class_clear_sure")

@@ -5,12 +5,11 @@ methods. Presentation mode shows one scenario at a time in large type, the answe
 """
 
 import time
-import uuid
 
 import streamlit as st
 
 from engine.bench.presets import presets
-from engine.bench.slot import SlotBusy
+from engine.bench.slot import QueueRefused
 from engine.errors import InputError
 from engine.lesson.quiz import MODES, QuizSession, answer_title
 from engine.lesson.scenarios import BUILTIN_LABEL, SCENARIOS_ENV, Scenario, available_banks
@@ -20,7 +19,6 @@ from ui.presentation import presenting
 from ui.safe import plain
 
 st.session_state.setdefault("quiz_session", None)
-st.session_state.setdefault("quiz_owner", uuid.uuid4().hex)
 st.session_state.setdefault("quiz_job", None)
 
 st.title("Quiz")
@@ -61,10 +59,10 @@ def start() -> None:
     )
 
 
-def run_live(preset) -> None:
+def run_live(preset, fresh: bool = False) -> None:
     try:
-        st.session_state.quiz_job = quiz_view.start_live_run(preset, st.session_state.quiz_owner)
-    except (InputError, SlotBusy) as refused:
+        st.session_state.quiz_job = quiz_view.start_live_run(preset, fresh=fresh)
+    except (InputError, QueueRefused) as refused:
         st.session_state.quiz_job = None
         st.toast(plain(refused))
 
@@ -94,7 +92,7 @@ else:
             quiz_view.draw_run_progress(job)
         elif not session.answered and (problem := quiz_view.run_problem(job)) is not None:
             st.warning(f"Not graded: {plain(problem)}")
-            st.button("Run it again", key="quiz_rerun", type="primary", on_click=run_live, args=(question,))
+            st.button("Run it again", key="quiz_rerun", type="primary", on_click=run_live, args=(question, True))
         elif not session.answered:
             session = st.session_state.quiz_session = session.answer_prediction(predictions, job.results[0])
         if session.answered:

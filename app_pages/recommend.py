@@ -1,7 +1,5 @@
 """Recommend: describe a workload, get an approach with its reasoning, numbers, template and guide."""
 
-import uuid
-
 import streamlit as st
 
 from engine.bench.calibrate import load_costs
@@ -20,7 +18,6 @@ st.session_state.setdefault("rec_cores", host.usable_cpus)
 # Half of what is free now: a budget that leaves room for the rest of the machine.
 st.session_state.setdefault("rec_memory", float(max(int(host.memory_available_mb // 2), 1)))
 st.session_state.setdefault("rec_profile", None)
-st.session_state.setdefault("rec_owner", uuid.uuid4().hex)
 
 st.title("Get a recommendation")
 st.markdown(
@@ -127,7 +124,7 @@ if submitted:
         state["rec_profile"] = None
         st.error(plain(error), icon=":material/error:")
 
-calibration_panel(st.session_state["rec_owner"])
+calibration_panel()
 
 profile = st.session_state["rec_profile"]
 if profile is not None:

@@ -12,13 +12,21 @@ from engine.bench.presets import PRESET_IDS, get_preset
 from engine.bench.store import HISTORY_PAGE, page_count
 from engine.bench.variants import Comparison
 from engine.errors import InputError
-from ui import bench_charts
-from ui.bench_view import draw_comparison, draw_result, draw_sweep, result_store
+from ui import bench_charts, owner
+from ui.bench_view import draw_comparison, draw_result, draw_sweep, public_requested, result_store
 from ui.presentation import chart_size, style_chart
 from ui.safe import plain
 
 st.session_state.setdefault("results_imported", {})
 store = result_store()
+public = public_requested()
+owner.teacher_panel(public)
+
+
+def not_mine(run_ids) -> list[int]:
+    """The runs among `run_ids` this visitor may not delete (public mode: another visitor's, unless a teacher)."""
+    owners = store.owners(list(run_ids))
+    return [run_id for run_id in run_ids if not owner.may_change(owners.get(run_id), public)]
 
 
 def ask_delete() -> None:
@@ -26,7 +34,14 @@ def ask_delete() -> None:
 
 
 def confirm_delete(run_ids: tuple[int, ...]) -> None:
-    """Delete exactly the runs the question listed; none of them stays chosen."""
+    """Delete exactly the runs the question listed, each checked again for its owner; none of them stays chosen."""
+    st.session_state.pop("results_pending_delete", None)
+    if others := not_mine(run_ids):
+        st.session_state["results_refused"] = (
+            f"Nothing was deleted: {', '.join(f'#{run_id}' for run_id in others)} "
+            f"{'is' if len(others) == 1 else 'are'} another visitor's (the teacher can delete any)."
+        )
+        return
     deleted = store.delete(run_ids)
     st.session_state["results_chosen"] = [i for i in st.session_state["results_chosen"] if i not in run_ids]
     st.session_state.pop("results_pending_delete", None)
@@ -45,7 +60,8 @@ with st.expander("Import results (JSON exported by Concurrency Lab, at most 5 MB
         imported = st.session_state["results_imported"]
         if upload.file_id not in imported:
             try:
-                imported[upload.file_id] = store.import_runs(upload.getvalue())
+                # The runs it adds belong to the importer (one already saved keeps its owner).
+                imported[upload.file_id] = store.import_runs(upload.getvalue(), owner=owner.owner_key())
             except InputError as error:
                 imported[upload.file_id] = f"{upload.name} was not imported: {error}"
         outcome = imported[upload.file_id]
@@ -58,6 +74,8 @@ with st.expander("Import results (JSON exported by Concurrency Lab, at most 5 MB
 
 if notice := st.session_state.pop("results_notice", None):
     st.success(notice)
+if refused := st.session_state.pop("results_refused", None):
+    st.error(refused, icon=":material/block:")
 total = store.count()
 if not total:
     st.info("No saved runs yet: run a preset on the Benchmark page, or import a result file.")
@@ -119,7 +137,14 @@ export_csv.download_button(
     key="results_export_csv",
     icon=":material/table:",
 )
-delete.button("Delete…", key="results_delete", icon=":material/delete:", on_click=ask_delete)
+# In public mode a visitor deletes only their own runs (a teacher any); the button says why it is off.
+others = not_mine(chosen)
+delete.button("Delete…", key="results_delete", icon=":material/delete:", on_click=ask_delete, disabled=bool(others))
+if others:
+    delete.caption(
+        f"Only your own runs can be deleted: {', '.join(f'#{run_id}' for run_id in others)} "
+        f"{'is' if len(others) == 1 else 'are'} another visitor's (the teacher can delete any)."
+    )
 if pending := st.session_state.get("results_pending_delete"):
     with st.container(border=True):
         st.warning(f"Delete these {len(pending)} runs? This cannot be undone.", icon=":material/delete:")

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.bench.presets import PRESETS_FILE, get_preset, load_presets, sweep_sentences
 from engine.bench.runner import PUBLIC_LIMITS, run_benchmark, validate_spec
-from engine.bench.slot import SCHEDULER_ENV, Holder, RunPlan, RunSlot, SlotBusy, scheduler_for, with_scheduler
+from engine.bench.slot import SCHEDULER_ENV, QueueFull, RunPlan, RunSlot, scheduler_for, with_scheduler
 from engine.bench.sweeps import SweepPoint, near_crossover, task_overhead
 from engine.errors import InputError
 from engine.lesson.facts import fact
@@ -133,17 +133,17 @@ def test_lab_dask_scheduler_is_the_default_and_a_visitor_never_chooses_an_addres
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[RunPlan]:
-    """The plans the page hands to the run slot; none runs (the slot answers busy)."""
+    """The plans the page hands to the run queue; none runs (the queue answers full)."""
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("LAB_PUBLIC", raising=False)
     monkeypatch.delenv(SCHEDULER_ENV, raising=False)
     plans: list[RunPlan] = []
 
-    def record(self: RunSlot, owner: str, plan: RunPlan, work: object) -> None:
+    def record(self: RunSlot, owner: str, plan: RunPlan, work: object, **options: object) -> None:
         plans.append(plan)
-        raise SlotBusy(Holder("someone", plan.label, __import__("datetime").datetime.now()))
+        raise QueueFull(30)
 
-    monkeypatch.setattr(RunSlot, "start", record)
+    monkeypatch.setattr(RunSlot, "submit", record)
     return plans
 
 

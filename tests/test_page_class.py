@@ -172,3 +172,58 @@ def test_only_the_teacher_clears_a_public_board(board: ClassBoard, monkeypatch: 
     at.button(key="class_clear").click().run()
     assert not at.exception
     assert board.entries("cs-101") == [] and len(board.entries("bio")) == 1
+
+
+def test_uploads_count_under_the_browsers_owner_key_not_the_nickname(
+    board: ClassBoard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from ui.owner import OWNER_STATE
+
+    monkeypatch.setenv("LAB_PUBLIC", "1")
+    one, other = "1" * 32, "2" * 32
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state[OWNER_STATE] = one
+    at.query_params["class"] = "cs-101"
+    at = upload(at.run(), "ada", [(f"run{index}.json", machine(2, True, 1.1, "3.12.4")) for index in range(10)])
+    assert len(at.success) == 10
+    at = upload(at, "bob", [("more.json", machine(2, True, 1.2, "3.12.4"))])
+    assert [error.value for error in at.error] == [
+        "more.json was not added: file: would make 11 results of yours; accepted: at most 10 a class"
+    ], "a new nickname is the same browser: its bound holds"
+    second = AppTest.from_file(PAGE, default_timeout=30)
+    second.session_state[OWNER_STATE] = other
+    second.query_params["class"] = "cs-101"
+    second = upload(second.run(), "ada", [("mine.json", machine(4, True, 1.3, "3.12.4"))])
+    assert not second.error, "another browser with the same nickname has its own bound"
+    with sqlite3.connect(tmp_path / "results.sqlite3") as connection:
+        owners = {row[0] for row in connection.execute("SELECT owner FROM class_entries")}
+    assert owners == {one, other}
+
+
+def test_the_teacher_is_the_shared_rate_limited_gate(board: ClassBoard, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    from engine.bench.access import ATTEMPTS_PER_VISITOR
+    from ui import owner
+
+    monkeypatch.setenv("LAB_PUBLIC", "1")
+    key = secrets.token_hex(8)  # a fresh key: a fresh gate, no other test's attempts
+    monkeypatch.setenv("LAB_TEACHER_KEY", key)
+    board.add_file("cs-101", "o", "ada", "a.json", machine(2, True, 1.1, "3.12.4"), public=True)
+    at = open_class()
+    for attempt in range(ATTEMPTS_PER_VISITOR):
+        at.text_input(key="class_teacher_key").set_value(f"wrong-{attempt}").run()
+        at.run()  # a rerun with the same wrong key is not another attempt
+        assert at.error[0].value.startswith("Teacher key: not accepted")
+    at.text_input(key="class_teacher_key").set_value(key).run()
+    assert at.error[0].value.startswith("Too many attempts at the teacher key from this browser")
+    assert not [box for box in at.checkbox if box.key == "class_clear_sure"]
+    # A teacher signed in elsewhere (the sidebar's form on another page, the same gate) needs no key here.
+    signed_in = AppTest.from_file(PAGE, default_timeout=30)
+    signed_in.session_state[owner.OWNER_STATE] = "3" * 32
+    signed_in.query_params["class"] = "cs-101"
+    owner._gate_for(key).attempt("3" * 32, key)
+    signed_in = signed_in.run()
+    assert [box.key for box in signed_in.checkbox if box.key == "class_clear_sure"] == ["class_clear_sure"]

@@ -155,7 +155,7 @@ def test_every_shipped_preset_runs_in_public_mode(monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_predict_quiz_starts_every_preset_question_in_public_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The quiz's own path (quiz_view.start_live_run) with public mode on, the slot replaced by one that records
+    # The quiz's own path (quiz_view.start_live_run) with public mode on, the queue replaced by one that records
     # what it was asked to run: no question is refused by the public limits.
     from ui import quiz_view
 
@@ -163,16 +163,20 @@ def test_the_predict_quiz_starts_every_preset_question_in_public_mode(monkeypatc
     started: list[RunPlan] = []
 
     class RecordingSlot:
-        def start(self, owner: str, plan: RunPlan, work: object) -> RunPlan:
-            started.append(plan)
-            return plan
+        def same_run(self, plan: RunPlan) -> None:
+            return None
+
+    def record(plan: RunPlan, work: object, *, kind: str) -> RunPlan:
+        started.append(plan)
+        return plan
 
     monkeypatch.setattr(quiz_view, "run_slot", RecordingSlot)
+    monkeypatch.setattr(quiz_view, "submit_run", record)
     monkeypatch.setattr(quiz_view, "result_store", lambda: None)
     questions = predict_questions(list(presets().values()), seed=1)
     assert "io_wait" in {question.id for question in questions}
     for question in questions:
-        quiz_view.start_live_run(question, owner="student")
+        quiz_view.start_live_run(question)
     assert [plan.preset for plan in started] == [question.id for question in questions]
 
 

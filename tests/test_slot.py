@@ -45,7 +45,8 @@ def test_second_run_is_refused_with_holder_and_start_time() -> None:
     assert busy.value.holder.owner == "session-a"
     since = first.holder.since.strftime("%H:%M:%S")
     assert (
-        str(busy.value) == f"A run is in progress since {since} (The GIL and CPU work); yours can start when it ends."
+        str(busy.value)
+        == f"A run is in progress since {since} (The GIL and CPU work); a run pressed now joins the queue."
     )
     assert slot.holder() == first.holder
     release.set()

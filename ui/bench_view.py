@@ -1,12 +1,15 @@
-"""What the benchmark and results pages share: the server-wide resources and the drawing of one result.
+"""What the benchmark and results pages share: the server-wide resources, the queue's drawing, and one result.
 
-The run slot, the result store and the interpreter list live in st.cache_resource (one per server); a
-result is drawn as verdicts, warnings, then each chart beside the table that says the same.
+The run slot (with its queue), the result store and the interpreter list live in st.cache_resource (one per
+server); every page that runs something (Benchmark, the quiz's live runs, calibration) submits through
+`submit_run` and draws its queued job with `draw_queue_place`. A result is drawn as verdicts, warnings, then
+each chart beside the table that says the same.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +28,7 @@ from engine.bench.presets import (
     warnings_for,
 )
 from engine.bench.results import BenchResult, gil_came_back_text
-from engine.bench.slot import SCHEDULER_ENV, RunPlan, RunSlot, owner_scheduler, public_mode
+from engine.bench.slot import SCHEDULER_ENV, Job, RunPlan, RunSlot, owner_scheduler, public_mode, queue_bounds
 from engine.bench.store import ResultStore, default_path
 from engine.bench.sweeps import AmdahlFit, fit_amdahl, sweep_points
 from engine.bench.variants import Comparison
@@ -33,7 +36,7 @@ from engine.bench.verdicts import stopped_text, verdict_withheld
 from engine.errors import InputError
 from engine.host import Interpreter, limit_text
 from engine.lesson.facts import fact
-from ui import bench_charts
+from ui import bench_charts, owner
 from ui.host_badge import interpreters
 from ui.presentation import chart_size, style_chart
 from ui.safe import plain
@@ -57,6 +60,56 @@ def public_requested() -> bool:
     except FileNotFoundError:
         secret = None
     return public_mode(os.environ, secret)
+
+
+def submit_run(plan: RunPlan, work: Callable[[Job], None], *, kind: str, estimate_s: float | None = None) -> Job:
+    """This visitor's run, started now or queued (public mode's bounds); QueueRefused says why it was not."""
+    bounds = queue_bounds(public_requested())
+    return run_slot().submit(owner.owner_key(), plan, work, bounds=bounds, kind=kind, estimate_s=estimate_s)
+
+
+def may_stop(job: Job) -> bool:
+    """Whether this visitor may cancel `job` (or take it out of the queue): its owner, a teacher, or local mode."""
+    return owner.may_change(job.holder.owner, public_requested())
+
+
+def wait_text(seconds: float) -> str:
+    return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
+
+
+def queue_wording(job: Job, slot: RunSlot) -> str | None:
+    """Where a queued job stands: its position, the queue's length and the estimated wait; None once it runs."""
+    position = slot.position(job)
+    if position is None:
+        return None
+    return (
+        f"{plain(job.plan.label)}: queued, position {position} of {len(slot.queued())}. Estimated wait "
+        f"{wait_text(slot.wait_s(job))}: the rest of the running run's estimate and the estimates of the runs ahead "
+        "(each its least repeats as if every executor were as slow as sequential, or its time budget if longer)."
+    )
+
+
+def same_run_wording(job: Job, slot: RunSlot) -> str:
+    """What the offer of an identical run says: when it finished, or where it is in the queue."""
+    if job.state == "done":
+        minutes = slot.ago_s(job) / 60
+        when = "less than a minute ago" if minutes < 1 else f"{minutes:.0f} minute{'s' if minutes >= 1.5 else ''} ago"
+        return f"The same run finished {when}: see its result instead of running it again."
+    position = slot.position(job)
+    where = "is running now" if position is None else f"is already queued (position {position})"
+    return f"The same run {where}: follow it instead of queueing a copy."
+
+
+def draw_queue_place(job: Job, key: str) -> None:
+    """A queued job: its position and wait, and a button to leave the queue (for its owner or a teacher)."""
+    slot = run_slot()
+    wording = queue_wording(job, slot)
+    if wording is None:
+        return
+    st.info(wording, icon=":material/group:")
+    if may_stop(job) and st.button("Leave the queue", key=key, icon=":material/logout:"):
+        slot.leave(job)
+        st.rerun(scope="app")
 
 
 def bench_interpreters() -> list[Interpreter]:
@@ -258,21 +311,23 @@ def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:
         "The LocalCluster started here listens on loopback (127.0.0.1) only, with its dashboard off."
     )
     try:
-        owner = owner_scheduler(os.environ)
+        configured = owner_scheduler(os.environ)
     except InputError as error:
         st.error(
             f"The server's setting is wrong, so a LocalCluster is used: {plain(str(error))}",
             icon=":material/error:",
         )
-        owner = None
+        configured = None
     if public:
-        where = f"the server owner's cluster ({SCHEDULER_ENV})" if owner else "a LocalCluster within the limits above"
+        where = (
+            f"the server owner's cluster ({SCHEDULER_ENV})" if configured else "a LocalCluster within the limits above"
+        )
         st.caption(f"Dask runs on {where}; on a shared deployment a visitor cannot point it elsewhere. {warning}")
         return None
     typed = st.text_input(
         "Dask scheduler address (blank: a LocalCluster on this host)",
         key="bench_scheduler",
-        placeholder=owner or "tcp://HOST:PORT",
+        placeholder=configured or "tcp://HOST:PORT",
         help=f"A running scheduler, tcp://HOST:PORT. Blank uses {SCHEDULER_ENV} when the server sets it, else a "
         "LocalCluster of the run's workers. dask_threads always runs in the benchmark's worker process.",
     ).strip()
@@ -281,7 +336,7 @@ def dask_scheduler_setting(plan: RunPlan, public: bool) -> str | None:
             check_address(typed)
         except InputError as error:
             st.error(plain(str(error)), icon=":material/error:")  # the typed text is plain text
-    elif owner:
-        st.caption(f"Blank: the server's {SCHEDULER_ENV}, {plain(owner)}.")
+    elif configured:
+        st.caption(f"Blank: the server's {SCHEDULER_ENV}, {plain(configured)}.")
     st.caption(warning)
     return typed or None

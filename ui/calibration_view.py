@@ -1,6 +1,7 @@
 """The host calibration panel: what the recommendation's models are fed, and a button that measures it.
 
-The measurement takes the server's one-run slot, so it never runs beside (and spoils) a benchmark.
+The measurement takes the server's one-run slot (or waits in its queue), so it never runs beside (and spoils)
+a benchmark.
 """
 
 from __future__ import annotations
@@ -8,12 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.bench.calibrate import Calibration, calibrate, load_calibration
-from engine.bench.slot import RunPlan, SlotBusy
+from engine.bench.slot import QueueRefused, RunPlan
 from engine.errors import InputError
-from ui.bench_view import run_slot
+from ui.bench_view import draw_queue_place, submit_run
 from ui.safe import code, plain
 
+# What a calibration costs in the queue's wait estimate: "a few seconds" measured, rounded up generously.
+CALIBRATION_ESTIMATE_S = 15.0
 CALIBRATION_TIMEOUT_S = 180.0
+JOB_STATE = "rec_calibration_job"
 
 
 def describe(calibration: Calibration) -> str:
@@ -40,8 +44,9 @@ def describe(calibration: Calibration) -> str:
     return "\n".join(lines)
 
 
-def calibration_panel(owner: str) -> None:
-    """Say whether this interpreter was calibrated on this host, and offer to measure it now."""
+def calibration_panel() -> None:
+    """Say whether this interpreter was calibrated on this host, and offer to measure it now (through the queue,
+    as this browser's owner key)."""
     try:
         calibration = load_calibration()
     except InputError as error:
@@ -62,15 +67,40 @@ def calibration_panel(owner: str) -> None:
             )
         else:
             st.markdown(describe(calibration))
+        job = st.session_state.get(JOB_STATE)
+        if job is not None and not job.done.is_set():
+            _draw_calibration_job(job)
+            return
+        if job is not None and job.error:
+            st.error(f"The calibration failed: {plain(job.error)}", icon=":material/error:")
         if st.button("Measure this host now", key="rec_calibrate"):
             try:
-                job = run_slot().start(owner, RunPlan("host calibration", ()), lambda job: calibrate())
-            except SlotBusy as busy:
-                st.warning(plain(busy), icon=":material/hourglass_top:")
+                job = submit_run(
+                    RunPlan("host calibration", ()),
+                    lambda job: calibrate(),
+                    kind="calibration",
+                    estimate_s=CALIBRATION_ESTIMATE_S,
+                )
+            except QueueRefused as refused:
+                st.warning(plain(refused), icon=":material/block:")
                 return
-            with st.spinner("Measuring this host..."):
-                job.done.wait(CALIBRATION_TIMEOUT_S)
-            if job.error:
-                st.error(f"The calibration failed: {plain(job.error)}", icon=":material/error:")
-            else:
-                st.rerun()
+            st.session_state[JOB_STATE] = job
+            if job.state == "running":  # the slot was free: a few seconds, waited for here as before
+                with st.spinner("Measuring this host..."):
+                    job.done.wait(CALIBRATION_TIMEOUT_S)
+            st.rerun()
+
+
+def _draw_calibration_job(job) -> None:
+    """The calibration's place in the queue, or that it measures now; the page reruns once it is done."""
+
+    @st.fragment(run_every=0.5)
+    def calibration_progress() -> None:
+        if job.done.is_set():
+            st.rerun(scope="app")
+        if job.state == "queued":
+            draw_queue_place(job, key="rec_calibration_leave")
+        else:
+            st.info("Measuring this host (a few seconds)...", icon=":material/hourglass_top:")
+
+    calibration_progress()

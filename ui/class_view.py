@@ -1,14 +1,13 @@
 """What the Class page draws and asks: the board's frames and chart, the join link's QR code, who the visitor is.
 
 Frames are built from engine.bench.classroom's groups (the page shows each chart beside a table of the same
-figures); the visitor's owner key and the teacher check are one function each, so a shared helper can replace
-them. Text from uploads reaches the page only through DataFrames (drawn as text) or ui.safe.
+figures); the visitor is this browser's owner key and the teacher check the server's rate-limited teacher gate
+(both ui.owner). Text from uploads reaches the page only through DataFrames (drawn as text) or ui.safe.
 """
 
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Sequence
 
 import altair as alt
@@ -16,13 +15,11 @@ import pandas as pd
 import segno
 import streamlit as st
 
-from engine.bench.classroom import ClassBoard, ClassEntry, Group, app_url_from_headers, build_of, teacher_key_matches
+from engine.bench.classroom import ClassBoard, ClassEntry, Group, app_url_from_headers, build_of
 from engine.bench.results import EXECUTORS
 from engine.bench.store import default_path
+from ui import owner
 from ui.bench_charts import SERIES_COLOURS
-
-TEACHER_KEY_ENV = "LAB_TEACHER_KEY"
-TEACHER_ATTEMPTS = 5  # wrong keys a session may enter before the field is closed for it
 
 POINT_COLUMNS = ["machine", "executor", "usable cores", "speedup", "low", "high", "build", "python"]
 # One colour per executor on every board and group, so a colour means the same executor everywhere (the usual
@@ -44,36 +41,26 @@ def class_board() -> ClassBoard:
     return _board_at(str(default_path()))
 
 
-def visitor_owner(nickname: str) -> str:
-    """The key a visitor's uploads are counted under (for the per-visitor bound).
-
-    Until the app has a per-browser owner key, it is the nickname (case-folded): a reload keeps it.
-    """
-    return "nickname:" + nickname.casefold()
-
-
-def teacher_key() -> str | None:
-    """The configured teacher key: LAB_TEACHER_KEY, else the `teacher_key` Streamlit secret; None if neither."""
-    configured = os.environ.get(TEACHER_KEY_ENV)
-    if configured:
-        return configured
-    try:
-        secret = st.secrets.get("teacher_key")
-    except FileNotFoundError:
-        secret = None
-    return str(secret) if secret else None
+def visitor_owner() -> str:
+    """The key a visitor's uploads are counted under (for the per-visitor bound): this browser's owner key
+    (ui.owner, kept in its cookie, so a reload keeps it). The nickname is only the name shown on the board."""
+    return owner.owner_key()
 
 
 def is_teacher(entered: str) -> bool:
-    """Whether `entered` is the teacher key; each new wrong key counts, and a session stops at TEACHER_ATTEMPTS."""
-    checked = st.session_state.setdefault("class_teacher_checked", {})
-    if entered in checked:  # a rerun with the same key is not another attempt
-        return checked[entered]
-    failures = sum(1 for matched in checked.values() if not matched)
-    if not entered or failures >= TEACHER_ATTEMPTS:
+    """Whether this browser is the teacher: signed in already (the sidebar's form, or this page before), else
+    `entered` is the teacher key, checked by the server's one rate-limited gate (ui.owner, engine.bench.access).
+    A rerun with the same wrong key is not another attempt; TooManyAttempts when attempts come too fast."""
+    gate = owner.teacher_gate()
+    if gate.is_teacher(owner.owner_key()):
+        return True
+    wrong = st.session_state.setdefault("class_teacher_wrong", set())
+    if not entered or entered in wrong:
         return False
-    checked[entered] = teacher_key_matches(entered, teacher_key())
-    return checked[entered]
+    if gate.attempt(owner.owner_key(), entered):
+        return True
+    wrong.add(entered)
+    return False
 
 
 def app_address() -> str | None:

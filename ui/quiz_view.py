@@ -28,7 +28,7 @@ from engine.lesson.quiz import (
     select,
 )
 from engine.lesson.scenarios import DIFFICULTIES, SOURCES, Scenario, all_tags
-from ui.bench_view import public_requested, result_store, run_slot
+from ui.bench_view import draw_queue_place, public_requested, result_store, run_slot, submit_run
 from ui.presentation import FIT_WIDTH, ChartSize, chart_size, style_chart
 from ui.safe import plain
 
@@ -155,13 +155,16 @@ def run_problem(job: Job) -> str | None:
 
 
 def draw_run_progress(job: Job) -> None:
-    """The live run's progress, polled; the whole page reruns once it is done."""
+    """The live run's place in the queue or its progress, polled; the whole page reruns once it is done."""
 
     @st.fragment(run_every=0.5)
     def run_progress() -> None:
         if job.done.is_set():
             st.rerun(scope="app")
-        st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
+        if job.state == "queued":
+            draw_queue_place(job, key="quiz_leave")
+        else:
+            st.progress(job.fraction, text=f"{plain(job.plan.label)}: {plain(job.status)}")
 
     run_progress()
 
@@ -177,11 +180,16 @@ def draw_countdown(session_key: str) -> None:
     countdown()
 
 
-def start_live_run(preset: Preset, owner: str) -> Job:
-    """The preset's run started in the one-run slot; InputError or SlotBusy when it is refused."""
+def start_live_run(preset: Preset, *, fresh: bool = False) -> Job:
+    """The preset's run, started in the one-run slot or queued for it; InputError or QueueRefused when refused.
+
+    A class answering the same question shares one run: the same preset queued, running, or finished in the last
+    minutes is followed instead of queueing a copy, unless `fresh` (the last one could not be graded)."""
     limits = limits_for(public_requested())
     plan = checked_plan(RunPlan(preset.title, preset.specs(), None, preset.id), limits)
-    return run_slot().start(owner, plan, plan_work(result_store(), limits, limits.max_run_s))
+    if not fresh and (same := run_slot().same_run(plan)) is not None:
+        return same
+    return submit_run(plan, plan_work(result_store(), limits, limits.max_run_s), kind="quiz")
 
 
 def draw_setup(banks: Mapping[str, Sequence[Scenario]], *, on_start: Callable[[], None]) -> None:

@@ -58,8 +58,14 @@ CREATE TABLE IF NOT EXISTS runs (
 )
 """
 # Added later, so an older file gains them on open (and its rows their fingerprints); kind: "result" or
-# "comparison" (several interpreters in one run).
-_ADDED_COLUMNS: dict[str, str] = {"kind": "TEXT NOT NULL DEFAULT 'result'", "fingerprint": "TEXT", "title": "TEXT"}
+# "comparison" (several interpreters in one run); owner: the owner key of the browser that made or imported the
+# run (NULL: saved before owners were recorded, or by the CLI).
+_ADDED_COLUMNS: dict[str, str] = {
+    "kind": "TEXT NOT NULL DEFAULT 'result'",
+    "fingerprint": "TEXT",
+    "title": "TEXT",
+    "owner": "TEXT",
+}
 
 CSV_COLUMNS: tuple[str, ...] = (
     "run_id",
@@ -215,17 +221,24 @@ class ResultStore:
         sweep_group: str | None = None,
         source: str = "run",
         title: str | None = None,
+        owner: str | None = None,
     ) -> int:
-        """Store a result; returns its run id."""
+        """Store a result (made by the browser whose owner key is `owner`, if given); returns its run id."""
         with self._connect() as connection, connection:
-            return self._insert(connection, result, preset, sweep_group, source, title)
+            return self._insert(connection, result, preset, sweep_group, source, title, owner)
 
     def save_comparison(
-        self, comparison: Comparison, *, preset: str | None = None, source: str = "run", title: str | None = None
+        self,
+        comparison: Comparison,
+        *,
+        preset: str | None = None,
+        source: str = "run",
+        title: str | None = None,
+        owner: str | None = None,
     ) -> int:
-        """Store a comparison across interpreters as one run; returns its run id."""
+        """Store a comparison across interpreters as one run (owned by `owner`, if given); returns its run id."""
         with self._connect() as connection, connection:
-            return self._insert(connection, comparison, preset, None, source, title)
+            return self._insert(connection, comparison, preset, None, source, title, owner)
 
     def _insert(
         self,
@@ -235,6 +248,7 @@ class ResultStore:
         sweep_group: str | None,
         source: str,
         title: str | None,
+        owner: str | None = None,
     ) -> int:
         if isinstance(result, Comparison):
             # One row: its interpreter is every variant's label, its executables every variant's path.
@@ -261,11 +275,12 @@ class ResultStore:
             fingerprint(result),
             title,
             kind,
+            owner,
         )
         cursor = connection.execute(
             "INSERT INTO runs (saved_at, created_at, source, preset, sweep_group, kernel, python_version,"
-            " gil_enabled, executable, result_json, fingerprint, title, kind)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " gil_enabled, executable, result_json, fingerprint, title, kind, owner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             row,
         )
         return int(cursor.lastrowid)
@@ -274,12 +289,13 @@ class ResultStore:
         """Check an uploaded file in full, then save its runs; the id of its first run (saved now or before)."""
         return self.import_runs(data)[0].run_id
 
-    def import_runs(self, data: bytes) -> tuple[ImportOutcome, ...]:
+    def import_runs(self, data: bytes, *, owner: str | None = None) -> tuple[ImportOutcome, ...]:
         """Save every run of an uploaded result or export bundle, checked in full first: if any check fails
-        nothing is written. A run whose fingerprint is already saved is not saved again (duplicate=True)."""
-        return self.save_imported(read_results(data))
+        nothing is written. A run whose fingerprint is already saved is not saved again (duplicate=True).
+        The runs saved now belong to `owner` (the importer); a duplicate keeps the owner it had."""
+        return self.save_imported(read_results(data), owner=owner)
 
-    def save_imported(self, runs: Sequence[ImportedRun]) -> tuple[ImportOutcome, ...]:
+    def save_imported(self, runs: Sequence[ImportedRun], *, owner: str | None = None) -> tuple[ImportOutcome, ...]:
         """Save runs that passed engine.bench.result_import, in one transaction; a run already saved is not."""
         outcomes = []
         with self._connect() as connection, connection:
@@ -290,7 +306,7 @@ class ResultStore:
                 if found is not None:
                     outcomes.append(ImportOutcome(found["id"], self._label(connection, found["id"]), True))
                     continue
-                run_id = self._insert(connection, run.result, run.preset, None, "import", run.title)
+                run_id = self._insert(connection, run.result, run.preset, None, "import", run.title, owner)
                 outcomes.append(ImportOutcome(run_id, self._label(connection, run_id), False))
         return tuple(outcomes)
 
@@ -341,6 +357,19 @@ class ResultStore:
                 "SELECT result_json FROM runs WHERE sweep_group = ? ORDER BY id", (sweep_group,)
             ).fetchall()
         return [BenchResult.from_dict(json.loads(row["result_json"])) for row in rows]
+
+    def set_owner(self, run_id: int, owner: str | None) -> None:
+        """Record who made (or imported) a saved run: the owner key of their browser."""
+        with self._connect() as connection, connection:
+            connection.execute("UPDATE runs SET owner = ? WHERE id = ?", (owner, run_id))
+
+    def owners(self, run_ids: Sequence[int]) -> dict[int, str | None]:
+        """Each saved run's owner key (None: saved before owners were recorded, or by the CLI); absent ids left out."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                f"SELECT id, owner FROM runs WHERE id IN ({', '.join('?' * len(run_ids))})", tuple(run_ids)
+            ).fetchall()
+        return {row["id"]: row["owner"] for row in rows}
 
     def delete(self, run_ids: Sequence[int]) -> int:
         """Delete runs by id; returns how many were deleted."""
