@@ -185,3 +185,12 @@ def test_a_tiny_shared_state_preset_runs_end_to_end_through_the_runner() -> None
     assert by_name["processes"].setup_how == ("loaded", "loaded") and by_name["processes"].start_method == "spawn"
     assert all(how in SETUP_HOWS for entry in result.executors for how in entry.setup_how or ())
     assert len(judge(preset, result)) == len(preset.expect)
+
+
+def test_the_memory_and_setup_table_sits_beside_the_speedup_for_version_4_results_only() -> None:
+    from ui.bench_charts import memory_setup_frame
+
+    frame = memory_setup_frame(BenchResult.from_dict(_with_new_fields()))
+    assert list(frame["uss_mb"]) == [40.0] * len(frame) and list(frame["setup"]) == ["loaded"] * len(frame)
+    assert list(frame["setup_s_max"]) == [0.2] * len(frame) and "speedup" in frame.columns
+    assert memory_setup_frame(BenchResult.from_dict(_version_3(_with_new_fields()))).empty
