@@ -53,6 +53,9 @@ class Kernel:
     # starts (shared_read: builds the graph there, so fork children inherit it, and pickles it once).
     initializer: Callable[..., Any] | None = None
     initargs: Callable[[], tuple[Any, ...]] = tuple
+    # Says how the worker that calls it got the shared state: {"pid", "interpreter", "how", "seconds"}
+    # (kernels.shared.setup_report); asked of every pool worker once it has started, apart from the timing.
+    setup_report: Callable[[], dict[str, Any]] | None = None
 
 
 REGISTRY: dict[str, Kernel] = {
@@ -157,6 +160,7 @@ REGISTRY: dict[str, Kernel] = {
             size_unit="sources",
             initializer=shared.install_graph,
             initargs=shared.graph_payload,
+            setup_report=shared.setup_report,
         ),
         Kernel(
             name="shared_write",

@@ -50,7 +50,7 @@ def test_json_output_has_the_design_keys(capsys: pytest.CaptureFixture[str]) -> 
         assert entry["speedup_ci"] == ([1.0, 1.0] if entry["name"] == "sequential" else None)
         assert entry["band"] is None
         assert {"task", "worker", "start_s", "end_s"} == set(entry["spans"][0])
-    assert result["version"] == 3 and result["stopped_by"] == "budget"
+    assert result["version"] == 4 and result["stopped_by"] == "budget"
     # Whether this busy host disturbed the run is measured, not assumed; the figures behind it are reported.
     assert isinstance(result["disturbed"], bool)
     disturbance_keys = {"other_cores_mean", "other_cores_peak", "throttled_s", "load_before", "source"}
@@ -149,7 +149,7 @@ def test_two_variants_print_one_comparison_as_json(capsys: pytest.CaptureFixture
     document = json.loads(capsys.readouterr().out)
     assert (document["kind"], document["version"], len(document["runs"]), len(document["variants"])) == (
         "comparison",
-        3,
+        4,
         2,
         2,
     )

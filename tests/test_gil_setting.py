@@ -118,7 +118,7 @@ def test_a_version_2_file_loads_with_gil_default_and_the_gil_not_measured() -> N
     for key in ("gil", "preload", "preload_path"):
         del document["spec"][key]
     result = BenchResult.from_dict(document)
-    assert result.version == VERSION == 3
+    assert result.version == VERSION == 4
     assert (result.spec.gil, result.spec.preload, result.spec.preload_path) == ("default", (), None)
     assert (result.gil_at_start, result.gil_at_end, result.gil_reenabled) == (None, None, None)
 

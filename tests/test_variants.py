@@ -116,7 +116,7 @@ def _disturbance(mean: float, run_s: float) -> Disturbance:
 def test_the_comparison_file_round_trips_and_is_checked() -> None:
     comparison = run_variants(SPEC, [Variant(FT, "off"), Variant(GIL)], run=FakeRunner(), max_rounds=3)
     document = json.loads(json.dumps(comparison.to_dict()))
-    assert (document["schema"], document["version"], document["kind"]) == (SCHEMA, 3, "comparison")
+    assert (document["schema"], document["version"], document["kind"]) == (SCHEMA, 4, "comparison")
     assert [variant["build"] for variant in document["variants"]] == ["free-threaded", "GIL"]
     assert len(document["runs"]) == 2 and document["runs"][0]["spec"]["gil"] == "off"
     assert document["single_thread_cost"]["ratio"] == pytest.approx(comparison.single_thread_cost().ratio)

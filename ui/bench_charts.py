@@ -308,6 +308,43 @@ def memory_frame(result: BenchResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["executor", "peak_rss_mb"])
 
 
+# The memory/start-up table's key (the page's words; the figures are the result's).
+MEMORY_SETUP_CAPTION = (
+    "What sharing cost each executor: startup_s is the pool's start-up, which includes its workers' setup; "
+    "setup_s_max is the slowest worker's time to get the shared state and setup says how (built in the process, "
+    "loaded from the pickled copy, inherited through fork). Memory is read as each executor closes, the worker "
+    "plus its own pool processes: RSS counts pages fork shares in every process, USS counts only each process's "
+    "own pages, PSS splits the shared ones between the processes that map them, so its sum is the real total. "
+    "USS and PSS need Linux; elsewhere they are empty."
+)
+
+
+def memory_setup_frame(result: BenchResult) -> pd.DataFrame:
+    """Beside the speedup: each executor's start-up, its workers' shared-state setup (kernels.shared: the
+    slowest worker's seconds and how they got it) and its memory at close as RSS, USS and PSS (the worker plus
+    its own pool processes, summed). Empty for a result without USS, PSS or setup readings (before version 4)."""
+    rows = []
+    for executor in result.executors:
+        if executor.uss_mb is None and executor.pss_mb is None and executor.setup_s is None:
+            continue
+        setup = executor.setup_s or ()
+        rows.append(
+            {
+                "executor": executor.label or executor.name,
+                "speedup": None if executor.speedup is None else round(executor.speedup, 2),
+                "startup_s": None if executor.startup_s is None else round(executor.startup_s, 3),
+                "setup_s_max": round(max(setup), 3) if setup else None,
+                "setup": ", ".join(dict.fromkeys(executor.setup_how or ())) or None,
+                "workers_set_up": len(setup) if setup else None,
+                "peak_rss_mb": None if executor.peak_rss_mb is None else round(executor.peak_rss_mb, 1),
+                "uss_mb": None if executor.uss_mb is None else round(executor.uss_mb, 1),
+                "pss_mb": None if executor.pss_mb is None else round(executor.pss_mb, 1),
+            }
+        )
+    columns = ["executor", "speedup", "startup_s", "setup_s_max", "setup", "workers_set_up"]
+    return pd.DataFrame(rows, columns=[*columns, "peak_rss_mb", "uss_mb", "pss_mb"])
+
+
 def memory_chart(frame: pd.DataFrame, size: ChartSize = NORMAL) -> alt.Chart:
     """Peak memory per executor (MB, the whole process tree), one row of `size.row_px` each."""
     chart = (

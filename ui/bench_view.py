@@ -191,6 +191,10 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
             "The same figures:"
         )
         st.dataframe(speedups, hide_index=True, key=f"{key}_speedup_table")
+    costs = bench_charts.memory_setup_frame(result)
+    if not costs.empty:
+        st.caption(bench_charts.MEMORY_SETUP_CAPTION)
+        st.dataframe(costs, hide_index=True, key=f"{key}_memory_setup_table")
     timeline = bench_charts.timeline_frame(result)
     if not timeline.empty:
         with st.expander("What ran where and when (one lane per worker, one bar per task)"):

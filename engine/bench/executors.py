@@ -32,7 +32,8 @@ class Work:
 
     `initializer(*initargs)`, when given, runs once in every pool process and subinterpreter before its
     first task (the pool's initializer), and once in this process when a session whose tasks run here
-    starts; each session's start-up time includes it.
+    starts; each session's start-up time includes it. `setup_report()`, when given, says how a worker got
+    that state; every session asks each of its workers once after start-up, outside the timed start-up.
     """
 
     function: Callable[[int], Any]
@@ -42,6 +43,7 @@ class Work:
     parse: Callable[[Any], Any] | None = None
     initializer: Callable[..., Any] | None = None
     initargs: tuple[Any, ...] = ()
+    setup_report: Callable[[], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,27 @@ def answer_ready(pause_s: float) -> tuple[int, int, str]:
     return worker_identity()
 
 
+def report_setup(report: Callable[[], dict[str, Any]], pause_s: float) -> dict[str, Any]:
+    """A pool worker's setup report (the short pause lets idle peers take the next request)."""
+    time.sleep(pause_s)
+    return report()
+
+
+def _pool_setup_reports(
+    pool: concurrent.futures.Executor, report: Callable[[], dict[str, Any]], workers: int, kind: str
+) -> tuple[dict[str, Any], ...]:
+    """One setup report from each worker of `pool` (by pid, or by interpreter id), asked until every worker has
+    answered or the start-up deadline passed; in the order of their pids or interpreter ids."""
+    key = "pid" if kind == "process" else "interpreter"
+    found: dict[int, dict[str, Any]] = {}
+    deadline = time.perf_counter() + _READY_DEADLINE_S
+    while len(found) < workers and time.perf_counter() < deadline:
+        for future in [pool.submit(report_setup, report, 0.001) for _ in range(workers)]:
+            answer = future.result()
+            found.setdefault(answer[key], answer)
+    return tuple(found[worker] for worker in sorted(found))
+
+
 def available_executors(facts: dict) -> dict[str, str | None]:
     """Executor -> None when this interpreter can run it, else why not (facts: probe.interpreter_facts())."""
     no_processes = None if facts.get("start_methods") else "this interpreter has no multiprocessing start method"
@@ -114,6 +137,7 @@ class Session:
     name = ""
     worker_kind = "thread"  # which part of the worker identity tells workers apart
     pool_pids: tuple[int, ...] = ()  # the pool's processes, once started: the runner reads their memory
+    setup_reports: tuple[dict[str, Any], ...] = ()  # each worker's setup report, read after start-up
 
     def __init__(self, work: Work, workers: int, start_method: str | None) -> None:
         self.work = work
@@ -124,12 +148,25 @@ class Session:
     def start(self) -> float:
         started = time.perf_counter()
         self._initialize_here()
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        self._read_setup_reports()
+        return elapsed
 
     def _initialize_here(self) -> None:
         """The work's initializer in this process, for the executors whose tasks run in it."""
         if self.work.initializer is not None:
             self.work.initializer(*self.work.initargs)
+
+    def _read_setup_reports(self) -> None:
+        """Each worker's setup report, after start-up has been timed: this process's own for the executors
+        whose tasks run in it, else one from every pool process or subinterpreter."""
+        report = self.work.setup_report
+        if report is None:
+            return
+        if self.pool is None or self.worker_kind == "thread":
+            self.setup_reports = (report(),)
+        else:
+            self.setup_reports = _pool_setup_reports(self.pool, report, self.workers, self.worker_kind)
 
     def run(self, tasks: int) -> RepeatRun:
         raise NotImplementedError
@@ -244,6 +281,7 @@ class PoolSession(Session):
             raise _unwrap_broken(error) from error
         elapsed = time.perf_counter() - started
         self.pool_pids = pids if self.worker_kind == "process" else ()
+        self._read_setup_reports()
         return elapsed
 
     def run(self, tasks: int) -> RepeatRun:
@@ -285,7 +323,9 @@ class AsyncioSession(Session):
             except BrokenProcessPool as error:
                 raise _unwrap_broken(error) from error
             self.pool_pids = pids if self.worker_kind == "process" else ()
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        self._read_setup_reports()
+        return elapsed
 
     async def _one_task(self) -> tuple[Any, float, float, tuple[int, int, str]]:
         work = self.work

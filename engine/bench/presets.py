@@ -18,7 +18,7 @@ import tomllib
 
 from engine.bench.intervals import LEVEL_TEXT
 from engine.bench.probe import speedup_limit_of
-from engine.bench.results import EXECUTORS, BenchResult, BenchSpec
+from engine.bench.results import EXECUTORS, START_METHODS, BenchResult, BenchSpec
 from engine.bench.runner import PUBLIC_LIMITS, estimated_sequential_task_s, validate_spec
 from engine.bench.sweeps import crossover, near_crossover, sweep_points, task_overhead
 from engine.bench.variants import GIL_CHOICES, MAX_VARIANTS, REPEATS_PER_ROUND, Comparison, Variant, min_rounds
@@ -37,6 +37,7 @@ PRESET_IDS: tuple[str, ...] = (
     "scaling_workers",
     "free_threading",
     "dask_task_cost",
+    "shared_state",
 )
 # How a preset's variant picks its interpreter: the free-threaded build found, the GIL build of that same
 # version, or the interpreter chosen on the page.
@@ -117,6 +118,7 @@ class Preset:
     near: tuple[str, str] | None = None
     task_cost: str | None = None
     task_cost_fact: str | None = None
+    start_method: str | None = None  # the process pools' start method; None: the interpreter's default
 
     def spec(self, size: int | None = None, workers: int | None = None, available: Collection[str] = ()) -> BenchSpec:
         """One run of this preset (a sweep point overrides size or workers); `available` adds optional executors."""
@@ -132,6 +134,7 @@ class Preset:
             if self.budget_s is not None and not self.variants
             else None,
             budget_s=None if self.variants else self.budget_s,
+            start_method=self.start_method,
         )
 
     def specs(self, available: Collection[str] = ()) -> tuple[BenchSpec, ...]:
@@ -176,6 +179,7 @@ _OPTIONAL: dict[str, type] = {
     "task_cost_fact": str,
     "variant": list,
     "round_repeats": int,
+    "start_method": str,
 }
 _VARIANT_FIELDS: dict[str, tuple[type, ...]] = {
     "id": (str,),
@@ -305,6 +309,8 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
             raise _fail(path, entry, name, f"is {raw[name]}", "an integer of 1 or more")
     if "budget_s" in raw and raw["budget_s"] <= 0:
         raise _fail(path, entry, "budget_s", f"is {raw['budget_s']}", "seconds above 0, or omit it")
+    if raw.get("start_method", START_METHODS[0]) not in START_METHODS:
+        raise _fail(path, entry, "start_method", f"is {raw['start_method']!r}", ", ".join(START_METHODS))
     if raw["warmups"] < 0:
         raise _fail(path, entry, "warmups", f"is {raw['warmups']}", "an integer of 0 or more")
     low, high = kernels[raw["kernel"]]
@@ -358,6 +364,7 @@ def _parse_preset(path: Path, index: int, raw: Any, kernels: dict[str, tuple[int
         near=near,
         task_cost=task_cost,
         task_cost_fact=task_cost_fact,
+        start_method=raw.get("start_method"),
     )
 
 

@@ -30,7 +30,7 @@ from engine.bench.results import (
     StoppedBy,
     Text,
 )
-from engine.bench.variants import KIND, MAX_VARIANTS, Comparison, SingleThreadCost, VariantInfo
+from engine.bench.variants import COMPARISON_VERSIONS, KIND, MAX_VARIANTS, Comparison, SingleThreadCost, VariantInfo
 from engine.bounds import AtLeast, AtMost, MaxLen
 from engine.errors import InputError
 from engine.validation import check_depth, parse_json
@@ -41,7 +41,6 @@ MAX_DEPTH = 32  # nesting of brackets; a result nests 5 deep, a bundle 7
 EXPORT_SCHEMA = "concurrency-lab/bench-export"
 EXPORT_VERSION = 1
 MAX_BUNDLE_RUNS = 1000  # runs in one export bundle (the 5 MB bound comes first for full results)
-COMPARISON_VERSION = 3  # comparisons came with the result format's version 3
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class ComparisonFields:
     `runs` is a whole result, checked apart by check_result; `single_thread_cost` is derived, recomputed on load."""
 
     schema: Literal[SCHEMA]
-    version: Literal[COMPARISON_VERSION]
+    version: Literal[COMPARISON_VERSIONS]
     kind: Literal[KIND]
     spec: BenchSpec
     variants: Annotated[tuple[VariantInfo, ...], MaxLen(MAX_VARIANTS)]
@@ -143,8 +142,9 @@ def check_comparison(document: dict[str, Any], where: str = "") -> Comparison:
     if document.get("schema") != SCHEMA:
         raise InputError(f"{where}schema", f"got {_short(document.get('schema'))}", repr(SCHEMA))
     version = document.get("version")
-    if isinstance(version, bool) or version != COMPARISON_VERSION:
-        raise InputError(f"{where}version", f"got {_short(version)}", f"{COMPARISON_VERSION} (a comparison)")
+    if isinstance(version, bool) or version not in COMPARISON_VERSIONS:
+        accepted = " or ".join(map(str, COMPARISON_VERSIONS)) + " (a comparison)"
+        raise InputError(f"{where}version", f"got {_short(version)}", accepted)
     fields = _prefixed(where, lambda: parse_json(ComparisonFields, json.dumps(document)))
     if not fields.runs:
         raise InputError(f"{where}runs", "is empty", f"1 to {MAX_VARIANTS} results")

@@ -35,6 +35,14 @@ Result format versions (a file of an older version is migrated on load, in from_
       `repeats_per_round`, `stopped_by`, `disturbed` (any run disturbed), `warnings`, `created_at`, and
       `single_thread_cost` (derived, recomputed on load: the free-threaded build's sequential median over the
       GIL build's of the same version, with its paired 95% interval).
+  4 - memory that RSS cannot show, and the shared state's transfer (issue 12). executor: `uss_mb` and `pss_mb`
+      (the unique and the proportional memory, in MiB, of the worker process plus this executor's own pool
+      processes, summed like peak_rss_mb and read as the executor's session closes, from Linux's
+      /proc/PID/smaps_rollup; null where it cannot be read, as on macOS and Windows); `setup_s` and `setup_how`
+      (for a kernel with shared state, kernels.shared: one entry per worker, the seconds that worker took to get
+      the state and how it got it, "built", "loaded", "inherited" or "none"; an in-process executor has one
+      entry, the worker process's own; null for a kernel without shared state). A comparison is written with
+      version 4 too. A version-3 file is migrated with the four fields null (not measured).
 """
 
 from __future__ import annotations
@@ -50,8 +58,8 @@ from engine.bounds import AtLeast, AtMost, MaxLen
 from engine.errors import InputError
 
 SCHEMA = "concurrency-lab/bench-result"
-VERSION = 3
-VERSIONS_READ: tuple[int, ...] = (1, 2, 3)
+VERSION = 4
+VERSIONS_READ: tuple[int, ...] = (1, 2, 3, 4)
 # The default minimum of timed repeats: the fewest that give an interval (intervals.MIN_INTERVAL_REPEATS).
 DEFAULT_REPEATS = 6
 STOPPED_BY: tuple[str, ...] = ("target", "budget", "max_repeats")
@@ -82,6 +90,10 @@ MAX_NAME_CHARS = 200  # a label, a worker's name, a version, a timestamp
 MAX_TEXT_CHARS = 10_000  # a warning, an error, a path
 # The GIL settings of a run: the interpreter's own default, or forced with -X gil=1 ("on") / -X gil=0 ("off").
 GIL_SETTINGS: tuple[str, ...] = ("default", "on", "off")
+# How a worker got a kernel's shared state (kernels.shared.setup_report): built it, unpickled the pool
+# initializer's payload, inherited the parent's copy through fork, or does not hold it yet.
+SETUP_HOWS: tuple[str, ...] = ("built", "loaded", "inherited", "none")
+MAX_SETUP_REPORTS = 1024  # one per worker of an executor
 
 # The lesson's interpretation table, in order: (band id, upper edge of speedup, wording).
 # A speedup belongs to the first band whose edge it is below (2.0 itself is still "worth considering").
@@ -106,6 +118,8 @@ Percent = Annotated[float, AtLeast(0), AtMost(100)]
 Name = Annotated[str, MaxLen(MAX_NAME_CHARS)]
 Text = Annotated[str, MaxLen(MAX_TEXT_CHARS)]
 PerCore = Annotated[tuple[Percent, ...], MaxLen(MAX_CORES)]
+MiB = Annotated[float, AtLeast(0)]
+SetupHow = Literal[SETUP_HOWS]
 
 
 def speedup_band(speedup: float) -> str:
@@ -216,6 +230,13 @@ class ExecutorResult:
     speedup_ci: tuple[Annotated[float, AtLeast(0)], Annotated[float, AtLeast(0)]] | None = None
     band_range: tuple[BandId, BandId] | None = None  # (band at the interval's low end, band at its high end)
     repeats: Annotated[int, AtLeast(0), AtMost(MAX_REPEATS)] = 0  # timed repeats this executor got
+    # Unique (USS) and proportional (PSS) memory of the worker plus this executor's pool processes, summed, at
+    # its close: RSS counts fork's shared pages in every process, PSS splits them, USS leaves them out.
+    uss_mb: MiB | None = None
+    pss_mb: MiB | None = None
+    # A kernel with shared state: per worker, the seconds it took to get the state and how (SETUP_HOWS).
+    setup_s: Annotated[tuple[Seconds, ...], MaxLen(MAX_SETUP_REPORTS)] | None = None
+    setup_how: Annotated[tuple[SetupHow, ...], MaxLen(MAX_SETUP_REPORTS)] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -226,6 +247,9 @@ class ExecutorResult:
         data["spans"] = [span.to_dict() for span in self.spans]
         if self.cpu_percent_per_core is not None:
             data["cpu_percent_per_core"] = list(self.cpu_percent_per_core)
+        for name in ("setup_s", "setup_how"):
+            if data[name] is not None:
+                data[name] = list(data[name])
         return data
 
     @classmethod
@@ -245,6 +269,11 @@ class ExecutorResult:
             if len(pair) != 2 or any(band not in _BAND_IDS for band in pair):
                 raise InputError("executor.band_range", f"is {pair!r}", f"[low, high] of {', '.join(_BAND_IDS)}")
             fields["band_range"] = tuple(pair)
+        for name in ("setup_s", "setup_how"):
+            if fields.get(name) is not None:
+                fields[name] = tuple(fields[name])
+        if fields.get("setup_how") is not None and any(how not in SETUP_HOWS for how in fields["setup_how"]):
+            raise InputError("executor.setup_how", f"is {list(fields['setup_how'])!r}", ", ".join(SETUP_HOWS))
         return cls(**fields)
 
 
@@ -418,6 +447,7 @@ class BenchResult:
             result = assess(dataclasses.replace(result, version=VERSION))
         elif version < VERSION:
             # Version 2 had no GIL setting: its spec reads as gil "default", its GIL fields as not measured.
+            # Version 3 had no USS/PSS and no shared-state setup: those fields stay null (not measured).
             result = dataclasses.replace(result, version=VERSION)
         return result
 

@@ -45,6 +45,8 @@ from engine.bounds import AtLeast
 from engine.errors import InputError
 
 KIND = "comparison"
+# The result format versions a comparison may carry: they came with version 3 and are written with the current one.
+COMPARISON_VERSIONS: tuple[int, ...] = (3, VERSION)
 GIL_CHOICES: tuple[str, ...] = GIL_SETTINGS
 BUILDS: tuple[str, ...] = ("free-threaded", "GIL")
 # The most variants one comparison holds (checked on import, engine.bench.result_import).
@@ -232,8 +234,9 @@ class Comparison:
             raise InputError("kind", f"is {data.get('kind') if isinstance(data, dict) else None!r}", repr(KIND))
         if data.get("schema") != SCHEMA:
             raise InputError("schema", f"is {data.get('schema')!r}", repr(SCHEMA))
-        if data.get("version") != 3:
-            raise InputError("version", f"is {data.get('version')!r}", "3 (comparisons came with version 3)")
+        if isinstance(data.get("version"), bool) or data.get("version") not in COMPARISON_VERSIONS:
+            accepted = " or ".join(map(str, COMPARISON_VERSIONS)) + " (comparisons came with version 3)"
+            raise InputError("version", f"is {data.get('version')!r}", accepted)
         known = {field.name for field in dataclasses.fields(cls)} | {"single_thread_cost"}
         unknown = set(data) - known
         if unknown:

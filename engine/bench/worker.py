@@ -68,6 +68,7 @@ def build_work(kernel: Kernel, spec: BenchSpec) -> Work:
         parse=kernel.parse,
         initializer=kernel.initializer,
         initargs=initargs,
+        setup_report=kernel.setup_report,
     )
 
 
@@ -154,6 +155,17 @@ def _entry(
     )
 
 
+def _setup_fields(session: Any) -> dict[str, Any]:
+    """setup_s and setup_how from the session's workers' setup reports (empty: the kernel has none)."""
+    reports = getattr(session, "setup_reports", ())
+    if not reports:
+        return {}
+    return {
+        "setup_s": tuple(max(0.0, float(report["seconds"])) for report in reports),
+        "setup_how": tuple(str(report["how"]) for report in reports),
+    }
+
+
 def _rss_bytes(pid: int) -> int | None:
     """The resident memory of process `pid` now (Linux /proc), None where it cannot be read."""
     try:
@@ -195,10 +207,45 @@ def _peak_rss_of_pool_process() -> tuple[int, int | None]:
     return os.getpid(), _own_peak_rss_bytes()
 
 
-def read_memory_at_close(session: Any, name: str, memory_mb: dict[str, float]) -> None:
-    """Record `session`'s memory (the worker plus its own pool processes) into `memory_mb[name]` as it
-    closes: read at its end from inside the worker, a step shorter than the runner's sampling clock (or a
-    pool gone before the runner looked) is still measured."""
+def unique_and_proportional_bytes(pid: int) -> tuple[int, int] | None:
+    """(USS, PSS) of process `pid` in bytes from Linux's /proc/PID/smaps_rollup (4.14+): USS is its private
+    pages (Private_Clean + Private_Dirty, psutil's definition), PSS each page divided by the processes that
+    map it. None where the file is absent or unreadable (macOS, Windows, an older kernel, a process gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    kilobytes: dict[str, int] = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[0].isdigit():
+            kilobytes[key] = int(parts[0])
+    if "Pss" not in kilobytes or "Private_Clean" not in kilobytes or "Private_Dirty" not in kilobytes:
+        return None
+    return (kilobytes["Private_Clean"] + kilobytes["Private_Dirty"]) * 1024, kilobytes["Pss"] * 1024
+
+
+def _tree_unique_and_proportional_mb(session: Any) -> tuple[float, float] | None:
+    """The summed (USS, PSS) in MiB of this worker and `session`'s pool processes; None unless every one was read."""
+    readings = [unique_and_proportional_bytes(pid) for pid in (os.getpid(), *session.pool_pids)]
+    if any(reading is None for reading in readings):
+        return None
+    uss = sum(reading[0] for reading in readings if reading is not None)
+    pss = sum(reading[1] for reading in readings if reading is not None)
+    return uss / (1024 * 1024), pss / (1024 * 1024)
+
+
+def read_memory_at_close(
+    session: Any,
+    name: str,
+    memory_mb: dict[str, float],
+    private_mb: dict[str, tuple[float, float]] | None = None,
+) -> None:
+    """Record `session`'s memory (the worker plus its own pool processes) into `memory_mb[name]` (RSS) and,
+    where Linux shows them, `private_mb[name]` (USS, PSS) as it closes: read at its end from inside the worker,
+    a step shorter than the runner's sampling clock (or a pool gone before the runner looked) is still measured."""
     close = session.close
 
     def read_then_close() -> None:
@@ -207,6 +254,11 @@ def read_memory_at_close(session: Any, name: str, memory_mb: dict[str, float]) -
                 own = _rss_bytes(os.getpid()) or _own_peak_rss_bytes()
                 if own is not None:
                     memory_mb[name] = (own + _pool_rss_bytes(session)) / (1024 * 1024)
+        if private_mb is not None and name not in private_mb:
+            with contextlib.suppress(Exception):
+                found = _tree_unique_and_proportional_mb(session)
+                if found is not None:
+                    private_mb[name] = found
         close()
 
     session.close = read_then_close
@@ -314,6 +366,7 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
 
     failures: dict[str, tuple[str | None, str | None]] = {}
     memory_mb: dict[str, float] = {}
+    private_mb: dict[str, tuple[float, float]] = {}
     sessions = {}
     with watching_gil() as watch:
         if spec.preload:
@@ -328,7 +381,7 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
             else:
                 start_method = _start_method_used(name, spec.start_method)
                 sessions[name] = open_session(name, work, spec.workers, start_method, scheduler=spec.scheduler)
-                read_memory_at_close(sessions[name], name, memory_mb)
+                read_memory_at_close(sessions[name], name, memory_mb, private_mb)
 
         def on_repeat(name: str, phase: str, repeat: int, of: int, fraction: float) -> None:
             watch.step(_step_label(name, phase, repeat, of))
@@ -374,7 +427,16 @@ def run_bench(spec: BenchSpec, kernel: Kernel | None = None, emit: Emit = _emit_
     for name in names:
         unavailable, error = failures.get(name, (None, None))
         entries.append(_entry(name, spec, measurements.get(name), baseline, unavailable, error))
-    entries = [dataclasses.replace(entry, peak_rss_mb=memory_mb.get(entry.name)) for entry in entries]
+    entries = [
+        dataclasses.replace(
+            entry,
+            peak_rss_mb=memory_mb.get(entry.name),
+            uss_mb=private_mb[entry.name][0] if entry.name in private_mb else None,
+            pss_mb=private_mb[entry.name][1] if entry.name in private_mb else None,
+            **_setup_fields(sessions.get(entry.name)),
+        )
+        for entry in entries
+    ]
     for entry in entries:
         if entry.correct is False:
             warnings.append(f"{entry.name}: results differ from the sequential baseline (correct: false)")
