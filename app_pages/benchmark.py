@@ -9,6 +9,7 @@ import os
 
 import streamlit as st
 
+from engine.bench.intervals import LEVEL_TEXT, MIN_INTERVAL_REPEATS, TARGET_TEXT
 from engine.bench.presets import PRESET_IDS, get_preset, presets, resolve_variants
 from engine.bench.results import DEFAULT_REPEATS, EXECUTORS, GIL_SETTINGS, START_METHODS, BenchSpec
 from engine.bench.runner import max_size
@@ -25,7 +26,7 @@ from engine.bench.slot import (
 )
 from engine.bench.variants import Comparison
 from engine.errors import InputError
-from kernels import REGISTRY
+from kernels import REGISTRY, SIZED_TASK_MS
 from ui import owner
 from ui.bench_view import (
     bench_interpreters,
@@ -76,16 +77,17 @@ st.title("Benchmark")
 st.markdown(
     "Prove a choice on this host's own cores: every run happens in a separate worker process, where the "
     "sequential baseline and each approach run the same tasks, their repeats taken in turn so a change in the "
-    "machine's load touches them all alike. Speedup = baseline median / approach median, with a 95% interval: "
-    "a paired bootstrap over the interleaved repeats (whole rounds resampled, the ratio of medians in each, a "
-    "fixed seed). Repeats are added until every interval is within +-10% of its speedup or the time budget is "
-    "spent; a verdict is given only where the whole interval lies in one band, and none at all for a run that "
-    "other programs disturbed (the app's own server counts: a server busy with many visitors disturbs it too)."
+    "machine's load touches them all alike. Speedup = baseline median / approach median, with a "
+    f"{LEVEL_TEXT} interval: a paired bootstrap over the interleaved repeats (whole rounds resampled, the ratio "
+    f"of medians in each, a fixed seed). Repeats are added until every interval is within {TARGET_TEXT} of its "
+    "speedup or the time budget is spent; a verdict is given only where the whole interval lies in one band, and "
+    "none at all for a run that other programs disturbed (the app's own server counts: a server busy with many "
+    "visitors disturbs it too)."
 )
 if public:
     st.info(
         f"Shared deployment: runs are limited to {limits.max_tasks} tasks, {limits.max_workers} workers, "
-        f"sizes up to {limits.size_factor}x a kernel's ~50 ms task, and {limits.max_run_s:.0f} s of run time "
+        f"sizes up to {limits.size_factor}x a kernel's ~{SIZED_TASK_MS} ms task, and {limits.max_run_s:.0f} s of run time "
         "(estimated, and the budget for adding repeats); interpreters only from the discovered list.",
         icon=":material/lock:",
     )
@@ -158,7 +160,7 @@ else:
     )
     kernel = REGISTRY[kernel_name]
     size = left.number_input(
-        f"Size ({kernel.size_unit or 'units'}; ~50 ms per task at {kernel.task_50ms_size})",
+        f"Size ({kernel.size_unit or 'units'}; ~{SIZED_TASK_MS} ms per task at {kernel.task_50ms_size})",
         min_value=kernel.min_size,
         max_value=max_size(kernel, limits),
         value=kernel.default_size,
@@ -166,7 +168,7 @@ else:
     )
     tasks = left.number_input("Tasks", min_value=1, max_value=limits.max_tasks, value=8, key="bench_tasks")
     repeats = left.number_input(
-        "Repeats (the fewest; 6 give a 95% interval)",
+        f"Repeats (the fewest; {MIN_INTERVAL_REPEATS} give a {LEVEL_TEXT} interval)",
         min_value=1,
         max_value=limits.max_repeats,
         value=DEFAULT_REPEATS,
@@ -178,7 +180,7 @@ else:
         max_value=float(limits.max_run_s),
         value=min(15.0, float(limits.max_run_s)),
         key="bench_budget",
-        help="Repeats are added until every interval is within +-10% of its speedup or this time is spent.",
+        help=f"Repeats are added until every interval is within {TARGET_TEXT} of its speedup or this time is spent.",
     )
     executors = right.multiselect(
         "Executors (sequential is always the baseline)",

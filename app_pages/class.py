@@ -10,6 +10,7 @@ import streamlit as st
 
 from engine.bench import classroom
 from engine.bench.access import TooManyAttempts
+from engine.bench.intervals import LEVEL_TEXT
 from engine.errors import InputError
 from ui import class_view
 from ui.bench_view import public_requested
@@ -57,7 +58,11 @@ with join:
 
 with upload:
     st.subheader("Add your results")
-    limits = f"at most {classroom.PUBLIC_FILES_PER_VISITOR} results each, 1 MB a file" if public else "5 MB a file"
+    limits = (
+        f"at most {classroom.PUBLIC_FILES_PER_VISITOR} results each, {classroom.PUBLIC_UPLOAD_BYTES // 2**20} MB a file"
+        if public
+        else f"{classroom.LOCAL_UPLOAD_BYTES // 2**20} MB a file"
+    )
     st.caption(f"JSON from the template's --json or the app's export; {limits}.")
     nickname_text = st.text_input("Your nickname", key="class_nickname", help=classroom.NICKNAME_ACCEPTED)
     files = st.file_uploader("Result files", type=["json"], accept_multiple_files=True, key="class_upload") or []
@@ -93,7 +98,8 @@ for number, group in enumerate(classroom.group_entries(entries)):
     st.caption(
         f"{len(group.entries)} machine(s). Each point is one machine's measured speedup (its baseline's median over "
         "the executor's); the dashed line is the ideal, a speedup equal to the usable cores, which CPU work cannot "
-        "pass. Bars: each machine's own interval (the app's 95% interval, or the template's lowest to highest round)."
+        f"pass. Bars: each machine's own interval (the app's {LEVEL_TEXT} interval, or the template's lowest to "
+        "highest round)."
     )
     if points.empty:
         st.info("These results hold only their baseline: no speedup to draw.")

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.bench.presets import PRESET_IDS, get_preset
+from engine.bench.result_import import MAX_IMPORT_BYTES
 from engine.bench.store import HISTORY_PAGE, page_count
 from engine.bench.variants import Comparison
 from engine.errors import InputError
@@ -54,7 +55,10 @@ st.markdown(
     "by side (the same preset under different interpreters), to export them, or to delete them."
 )
 
-with st.expander("Import results (JSON exported by Concurrency Lab, at most 5 MB)", icon=":material/upload:"):
+with st.expander(
+    f"Import results (JSON exported by Concurrency Lab, at most {MAX_IMPORT_BYTES // 2**20} MB)",
+    icon=":material/upload:",
+):
     upload = st.file_uploader("Result file or export bundle", type=["json"], key="results_upload")
     if upload is not None:
         imported = st.session_state["results_imported"]

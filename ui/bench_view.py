@@ -17,7 +17,7 @@ import streamlit as st
 
 from engine.bench import disturbance
 from engine.bench.dask_executor import DASK_EXECUTORS, check_address
-from engine.bench.intervals import CONFIDENCE
+from engine.bench.intervals import CONFIDENCE, LEVEL_TEXT
 from engine.bench.presets import (
     Preset,
     judge,
@@ -185,8 +185,8 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
         st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_speedup")
         st.caption(
             f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's limit, "
-            f"the most CPU work can gain here ({plain(limit_text(result.host))}). Each black bar is the speedup's 95% "
-            "interval: a band is given only when the whole interval lies in it. "
+            f"the most CPU work can gain here ({plain(limit_text(result.host))}). Each black bar is the speedup's "
+            f"{LEVEL_TEXT} interval: a band is given only when the whole interval lies in it. "
             f"{plain(stopped_text(result)) or 'This run predates intervals: they were computed from its repeats.'} "
             "The same figures:"
         )
