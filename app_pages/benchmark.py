@@ -87,8 +87,8 @@ st.markdown(
 if public:
     st.info(
         f"Shared deployment: runs are limited to {limits.max_tasks} tasks, {limits.max_workers} workers, "
-        f"sizes up to {limits.size_factor}x a kernel's ~{SIZED_TASK_MS} ms task, and {limits.max_run_s:.0f} s of run time "
-        "(estimated, and the budget for adding repeats); interpreters only from the discovered list.",
+        f"sizes up to {limits.size_factor}x a kernel's ~{SIZED_TASK_MS} ms task, and {limits.max_run_s:.0f} s of run "
+        "time (estimated, and the budget for adding repeats); interpreters only from the discovered list.",
         icon=":material/lock:",
     )
 else:
