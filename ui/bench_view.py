@@ -8,10 +8,12 @@ each chart beside the table that says the same.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -29,7 +31,7 @@ from engine.bench.presets import (
 )
 from engine.bench.results import BenchResult, gil_came_back_text
 from engine.bench.slot import SCHEDULER_ENV, Job, RunPlan, RunSlot, owner_scheduler, public_mode, queue_bounds
-from engine.bench.store import ResultStore, default_path
+from engine.bench.store import ResultStore, default_path, fingerprint
 from engine.bench.sweeps import AmdahlFit, fit_amdahl, sweep_points
 from engine.bench.variants import Comparison
 from engine.bench.verdicts import stopped_text, verdict_withheld
@@ -38,8 +40,13 @@ from engine.host import Interpreter, limit_text
 from engine.lesson.facts import fact
 from ui import bench_charts, owner
 from ui.host_badge import interpreters
-from ui.presentation import chart_size, style_chart
+from ui.presentation import ChartSize, chart_size, style_chart
 from ui.safe import plain
+
+try:  # what st.altair_chart does to a chart (Streamlit's own, so a cached spec draws the same chart)
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as _to_vega_lite
+except ImportError:  # a later Streamlit without it: the built charts are cached, converted per view
+    _to_vega_lite = None
 
 
 @st.cache_resource
@@ -150,6 +157,41 @@ def run_label(result: BenchResult | Comparison, run_id: int | None = None, prese
     return f"{prefix}{preset or result.spec.kernel} - Python {host.get('python_version', '?')} ({build})"
 
 
+def _charts(result: BenchResult, size: ChartSize) -> dict[str, alt.TopLevelMixin]:
+    """The result's charts by name, styled for `size` (a chart without data is left out)."""
+    charts = {}
+    speedups = bench_charts.speedup_frame(result)
+    if not speedups.empty:
+        cores = bench_charts.usable_cores(result)
+        charts["speedup"] = bench_charts.speedup_chart(speedups, cores, bench_charts.limit_label(result), size)
+    if not (timeline := bench_charts.timeline_frame(result)).empty:
+        charts["timeline"] = bench_charts.timeline_chart(timeline, size)
+    if not (cpu := bench_charts.cpu_frame(result)).empty:
+        charts["cpu"] = bench_charts.cpu_chart(cpu, size)
+    if not (memory := bench_charts.memory_frame(result)).empty:
+        charts["memory"] = bench_charts.memory_chart(memory, size)
+    return {name: style_chart(chart, size) for name, chart in charts.items()}
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _chart_specs(result_fingerprint: str, size: ChartSize, _result: BenchResult) -> dict[str, object]:
+    """The result's charts as Vega-Lite specs, built once per result and size for every session of the server.
+
+    Building and validating the Altair charts of one result costs ~0.2 s of server CPU: a class opening Results
+    (the newest run is drawn by default) paid it once per visit (benchmarks/class_load.py). A result never
+    changes, so its fingerprint is the key."""
+    charts = _charts(_result, size)
+    return charts if _to_vega_lite is None else {name: _to_vega_lite(chart) for name, chart in charts.items()}
+
+
+def _draw_chart(spec: object, **kwargs: object) -> None:
+    """One cached chart drawn as st.altair_chart draws it (a copy of the spec: drawing takes its datasets out)."""
+    if isinstance(spec, dict):
+        st.vega_lite_chart(spec=copy.deepcopy(spec), **kwargs)
+    else:
+        st.altair_chart(spec, **kwargs)
+
+
 def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "result") -> None:
     """Verdicts, warnings, what the preset showed, then the charts each with its table.
 
@@ -177,12 +219,10 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
             st.markdown(f"{icon} {plain(finding.sentence)}")
     st.markdown("**Verdicts** (the lesson's interpretation table)")
     st.markdown("\n".join(f"- {plain(line)}" for line in verdicts(result)))
-    size = chart_size()
-    cores = bench_charts.usable_cores(result)
+    specs = _chart_specs(fingerprint(result), chart_size(), result)
     speedups = bench_charts.speedup_frame(result)
-    if not speedups.empty:
-        chart = bench_charts.speedup_chart(speedups, cores, bench_charts.limit_label(result), size)
-        st.altair_chart(style_chart(chart), width="stretch", key=f"{key}_speedup")
+    if "speedup" in specs:
+        _draw_chart(specs["speedup"], width="stretch", key=f"{key}_speedup")
         st.caption(
             f"Rules at 1.0x, 1.2x and 2.0x mark the interpretation bands; the blue line is this host's limit, "
             f"the most CPU work can gain here ({plain(limit_text(result.host))}). Each black bar is the speedup's "
@@ -196,22 +236,22 @@ def draw_result(result: BenchResult, preset: Preset | None = None, key: str = "r
         st.caption(bench_charts.MEMORY_SETUP_CAPTION)
         st.dataframe(costs, hide_index=True, key=f"{key}_memory_setup_table")
     timeline = bench_charts.timeline_frame(result)
-    if not timeline.empty:
+    if "timeline" in specs:
         with st.expander("What ran where and when (one lane per worker, one bar per task)"):
-            st.altair_chart(style_chart(bench_charts.timeline_chart(timeline, size)), key=f"{key}_timeline")
+            _draw_chart(specs["timeline"], key=f"{key}_timeline")
             lanes = timeline.groupby("executor", sort=False)["worker"].nunique()
             st.caption("Lanes used: " + ", ".join(f"{plain(name)} {count}" for name, count in lanes.items()) + ".")
     cpu = bench_charts.cpu_frame(result)
-    if not cpu.empty:
+    if "cpu" in specs:
         with st.expander("CPU per core over time (the whole host: other programs count too)"):
-            st.altair_chart(style_chart(bench_charts.cpu_chart(cpu, size)), width="stretch", key=f"{key}_cpu")
+            _draw_chart(specs["cpu"], width="stretch", key=f"{key}_cpu")
             busy = cpu.groupby(["executor", "core"], sort=False)["cpu_percent"].mean().round(0).unstack()
             st.caption("Mean CPU busy per core of the whole host (%) while each executor ran:")
             st.dataframe(busy, key=f"{key}_cpu_table")
     memory = bench_charts.memory_frame(result)
-    if not memory.empty:
+    if "memory" in specs:
         with st.expander("Peak memory per executor"):
-            st.altair_chart(style_chart(bench_charts.memory_chart(memory, size)), width="stretch", key=f"{key}_memory")
+            _draw_chart(specs["memory"], width="stretch", key=f"{key}_memory")
             st.dataframe(memory, hide_index=True, key=f"{key}_memory_table")
 
 
