@@ -1,6 +1,6 @@
 """Measure the benchmark engine's figures on this host in one run and print them as a Markdown table.
 
-    /opt/labvenv/bin/python benchmarks/figures.py
+    .venv/bin/python benchmarks/figures.py
 
 Every figure is a real run through engine.bench.runner (worker process, warm-ups, repeats, medians); the
 targets are the issue's. This script only measures and reports: it never fails a build on a number.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from engine.bench.runner import run_benchmark, worker_command  # noqa: E402
 from engine.bench.verdicts import interval_text  # noqa: E402
 from kernels import REGISTRY  # noqa: E402
 
-PYTHON_314 = Path("/opt/python3.14/root/usr/bin/python3.14")
+PYTHON_314 = Path(shutil.which("python3.14") or "/opt/python3.14/root/usr/bin/python3.14")
 DISTURBED: list[str] = []
 ROWS: list[tuple[str, str, str, str]] = []
 
@@ -42,9 +43,12 @@ def row(figure: str, target: str, measured: str, holds: bool | None) -> None:
 
 
 def entries(result: BenchResult) -> dict:
-    for warning in result.warnings:
-        if "disturbed" in warning:
-            DISTURBED.append(f"{result.spec.kernel} on Python {result.host['python_version']}: {warning}")
+    # The engine's own disturbance check: what other programs used of the cores while this run ran.
+    if result.disturbed and result.disturbance is not None:
+        DISTURBED.append(
+            f"{result.spec.kernel} ({', '.join(result.spec.executors)}) on Python {result.host['python_version']}: "
+            f"other programs used {result.disturbance.other_cores_mean:.2f} of {result.disturbance.cores:g} cores"
+        )
     return {entry.name: entry for entry in result.executors}
 
 
@@ -92,7 +96,7 @@ def primes_figures() -> int:
         f"{processes:.2f}x, 95% interval {interval_text(found['processes'].speedup_ci)} "
         f"(fastest repeats: {best_ratio(found, 'processes'):.2f}x)"
     )
-    row("primes: processes, 2 workers", ">= 1.7x (limit 2.0x)", measured, processes >= 1.7)
+    row("primes: processes, 2 workers", ">= 1.9x (limit 2.0x)", measured, processes >= 1.9)
     threads_ci = interval_text(found["threads"].speedup_ci)
     row("primes: threads (GIL)", "0.8x-1.2x", f"{threads:.2f}x ({threads_ci})", 0.8 <= threads <= 1.2)
     row("primes: asyncio (CPU inline)", "<= 1.1x", f"{found['asyncio'].speedup:.2f}x", found["asyncio"].speedup <= 1.1)
@@ -107,10 +111,11 @@ def pyperf_agreement(size: int) -> None:
         output = Path(folder) / "primes.json"
         script = ROOT / "benchmarks" / "pyperf_primes.py"
         subprocess.run([sys.executable, str(script), str(size), "-o", str(output), "--quiet"], check=True)
-        pyperf_s = pyperf.Benchmark.load(str(output)).median()
-    gap = abs(harness_s - pyperf_s) / pyperf_s
-    measured = f"harness {harness_s * 1000:.1f} ms, pyperf {pyperf_s * 1000:.1f} ms ({gap:.1%} apart)"
-    row("primes: sequential time per task vs pyperf bench_func", "within 10%", measured, gap <= 0.10)
+        benchmark = pyperf.Benchmark.load(str(output))
+    mean_s, stdev_s = benchmark.mean(), benchmark.stdev()
+    inside = mean_s - stdev_s <= harness_s <= mean_s + stdev_s
+    measured = f"harness {harness_s * 1000:.1f} ms, pyperf {mean_s * 1000:.1f} ms +- {stdev_s * 1000:.1f} ms"
+    row("primes: sequential time per task vs pyperf bench_func", "inside pyperf's mean +- std dev", measured, inside)
 
 
 def sha256_figure() -> None:
@@ -126,7 +131,7 @@ def sleep_figures() -> None:
     found = entries(run_benchmark(spec, timeout_s=300))
     ideal_s = 0.020  # all 100 waits at once
     overlap = ideal_s / found["asyncio"].median_s
-    row("sleep_io 100 x 20 ms: asyncio share of the ideal overlap", ">= 70%", f"{overlap:.0%}", overlap >= 0.7)
+    row("sleep_io 100 x 20 ms: asyncio share of the ideal overlap", ">= 90%", f"{overlap:.0%}", overlap >= 0.9)
     threads = found["threads"].speedup
     row("sleep_io: threads, pool of 2", "bounded by the pool: about 2x", f"{threads:.2f}x", 1.5 <= threads <= 2.05)
     wide = BenchSpec("sleep_io", ("sequential", "threads"), workers=20, tasks=100, size=20, repeats=3)
@@ -192,6 +197,14 @@ def startup_figures() -> None:
     )
 
 
+def http_local_figure() -> None:
+    spec = BenchSpec("http_local", ("sequential", "asyncio", "threads"), workers=8, tasks=8, repeats=6)
+    found = entries(run_benchmark(spec, timeout_s=300))
+    asyncio_x = found["asyncio"].speedup
+    measured = f"{asyncio_x:.2f}x, 95% interval {interval_text(found['asyncio'].speedup_ci)}"
+    row("http_local, 8 tasks: asyncio", ">= 4x", measured, asyncio_x >= 4)
+
+
 def preset_figure() -> None:
     spec = BenchSpec("primes", ("sequential", "threads", "processes"), workers=2, tasks=8, repeats=3)
     started = time.perf_counter()
@@ -214,6 +227,7 @@ def main() -> None:
     pyperf_agreement(size)
     sha256_figure()
     sleep_figures()
+    http_local_figure()
     overhead_figures()
     interpreters_figures()
     startup_figures()
@@ -229,7 +243,7 @@ def main() -> None:
     for figure, target, measured, holds in ROWS:
         print(f"| {figure} | {target} | {measured} | {holds} |")
     if DISTURBED:
-        print("\nRuns the engine flagged as disturbed (a CPU speedup past the usable cores):\n")
+        print("\nRuns the engine flagged as disturbed (its verdicts would be withheld):\n")
         print("\n".join(f"- {line}" for line in DISTURBED))
 
 

@@ -18,14 +18,40 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.bench.presets import PRESET_IDS, get_preset, judge, sweep_sentences
+from engine.bench.presets import PRESET_IDS, get_preset, judge, judge_comparison, resolve_variants, sweep_sentences
 from engine.bench.runner import run_benchmark
 from engine.bench.sweeps import fit_amdahl, sweep_points
+from engine.bench.variants import run_variants
 from engine.bench.verdicts import interval_text, verdict_withheld
+from engine.host import discover_interpreters
 
 
 def _ci(low: float | None, high: float | None) -> tuple[float, float] | None:
     return None if low is None or high is None else (low, high)
+
+
+def run_comparison(preset, resolved) -> tuple[float, str]:
+    """A preset across interpreters, as the page runs it: its variants in rounds, one comparison."""
+    (spec,) = preset.specs()
+    started = time.perf_counter()
+    comparison = run_variants(spec, resolved.variants, budget_s=preset.budget_s, repeats_per_round=preset.round_repeats)
+    wall_s = time.perf_counter() - started
+    parts = []
+    for variant, result in zip(comparison.variants, comparison.runs, strict=True):
+        speedups = ", ".join(
+            f"{e.label} {e.speedup:.2f}x ({interval_text(e.speedup_ci)}, {e.repeats} repeats)"
+            for e in result.executors[1:]
+            if e.speedup is not None
+        )
+        state = "disturbed" if result.disturbed else "quiet"
+        parts.append(f"{variant.label} [GIL measured {'on' if variant.gil_enabled else 'off'}; {state}]: {speedups}")
+    met = [finding.met for finding in judge_comparison(preset, comparison)]
+    cost = comparison.single_thread_cost()
+    shown = "; ".join(parts) + f"; {comparison.rounds} rounds, stopped by {comparison.stopped_by}"
+    if cost is not None:
+        shown += f"; single-thread cost: {cost.sentence}"
+    shown += f"; expectations met: {sum(m is True for m in met)}/{len(met)}"
+    return wall_s, shown
 
 
 def run_preset(preset_id: str, record_disturbed: bool = False) -> tuple[float, str]:
@@ -34,6 +60,9 @@ def run_preset(preset_id: str, record_disturbed: bool = False) -> tuple[float, s
     With `record_disturbed`, a size sweep that other programs disturbed also gets its figures computed as if
     it were quiet, marked DISTURBED: for the record of a busy host only, never as verdicts."""
     preset = get_preset(preset_id)
+    resolved = resolve_variants(preset, discover_interpreters(), sys.executable) if preset.variants else None
+    if resolved is not None and len(resolved.variants) > 1:
+        return run_comparison(preset, resolved)
     started = time.perf_counter()
     results = [run_benchmark(spec) for spec in preset.specs()]
     wall_s = time.perf_counter() - started
