@@ -11,6 +11,9 @@ import json
 
 import pytest
 
+from engine.lesson.costs import default_costs
+from engine.lesson.framework import APPROACH_TITLES
+from engine.lesson.quiz import decision_path_for, grade
 from engine.lesson.recommend import WorkloadProfile, recommend
 from engine.lesson.scenarios import BankError, builtin_bank, parse_bank
 
@@ -90,3 +93,14 @@ def test_a_bank_profile_may_carry_the_worker_figure_and_beyond_one_machine():
 def test_a_bad_worker_figure_or_machine_answer_in_a_bank_is_named(extra, message):
     with pytest.raises(BankError, match=message):
         parse_bank(_bank_with_profile(**extra), "teacher.json")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.id)
+def test_the_quiz_draws_recommends_own_path_and_following_it_never_scores_zero(scenario):
+    recommendation = recommend(scenario.profile, default_costs())
+    path = decision_path_for(scenario)
+    assert list(path) == recommendation.decision_path, "the quiz draws the recommendation's path, not a second walk"
+    # The last step is where the answer is: the tree's leaf, or a refinement that names the answer and why.
+    assert APPROACH_TITLES[recommendation.approach] in path[-1]
+    assert len(path[-1].split(APPROACH_TITLES[recommendation.approach])[0]) > 3, path[-1]
+    assert grade(scenario, "approach", recommendation.approach).credit > 0
