@@ -37,6 +37,7 @@ with practitioner:
     st.markdown("Describe your workload, get a recommendation with its reasoning, then measure it here.")
     nav.page_link("recommend", "Get a recommendation", icon=":material/recommend:")
     nav.page_link("results", "Saved benchmark runs", icon=":material/history:")
+    nav.page_link("class", "Pool a class's results from every machine", icon=":material/groups:")
 
 st.header("The decision table")
 table = pd.DataFrame(
