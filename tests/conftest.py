@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,3 +191,17 @@ def quiet_host(monkeypatch: pytest.MonkeyPatch) -> None:
         return found, False
 
     monkeypatch.setattr(disturbance, "summarize", summarize_as_quiet)
+
+
+def run_processes(server: psutil.Process) -> list[psutil.Process]:
+    """A server's benchmark workers and everything they started (the browser tests check none is left)."""
+    import psutil
+
+    found = []
+    for child in server.children(recursive=True):
+        try:
+            if "engine.bench.worker" in " ".join(child.cmdline()):
+                found += [child, *child.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+    return found

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from engine.bench.results import band_wording, speedup_band
-from tests.conftest import wait_for_app
+from tests.conftest import run_processes, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +31,6 @@ def _server(app_url: str) -> psutil.Process:
         if connection.laddr and connection.laddr.port == port and connection.status == psutil.CONN_LISTEN
     }
     return psutil.Process(pid)
-
-
-def _run_processes(server: psutil.Process) -> list[psutil.Process]:
-    """The server's benchmark workers and everything they started."""
-    found = []
-    for child in server.children(recursive=True):
-        try:
-            if "engine.bench.worker" in " ".join(child.cmdline()):
-                found += [child, *child.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            continue
-    return found
 
 
 def _open_benchmark(page: Page, preset: str = "gil_cpu") -> None:
@@ -81,14 +69,14 @@ def test_gil_preset_runs_to_its_verdicts_then_a_cancelled_run_leaves_no_process(
     page.get_by_role("button", name="Run", exact=True).click()
     progress = page.get_by_test_id("stProgress")
     expect(progress).to_contain_text(re.compile(r"(threads|processes), repeat"), timeout=RUN_TIMEOUT_MS)
-    running = _run_processes(server)
+    running = run_processes(server)
     assert running, "the second run's worker should be alive midway"
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_text("The run was cancelled")).to_be_visible(timeout=10_000)
     screenshot(page, "benchmark-cancelled")
     _, alive = psutil.wait_procs(running, timeout=2)
     assert alive == []
-    assert _run_processes(server) == []
+    assert run_processes(server) == []
 
 
 def _seen(visitor: Page) -> str:

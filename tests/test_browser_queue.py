@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from engine.bench.store import ResultStore
 from tests.bench_fakes import make_result
-from tests.conftest import start_server, stop_server, wait_for_app
+from tests.conftest import run_processes, start_server, stop_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,17 +48,6 @@ def _visitors(browser, url: str, count: int) -> list[Page]:
 def _close(pages: list[Page]) -> None:
     for visitor in pages:
         visitor.context.close()
-
-
-def _workers(server: psutil.Process) -> list[psutil.Process]:
-    found = []
-    for child in server.children(recursive=True):
-        try:
-            if "engine.bench.worker" in " ".join(child.cmdline()):
-                found += [child, *child.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            continue
-    return found
 
 
 def _owner_cookie(visitor: Page) -> str:
@@ -139,8 +128,8 @@ def test_b_cannot_cancel_or_delete_a_run_of_a_and_the_teacher_can(browser, publi
         assert [record.id for record in store.runs()] == kept[1:]
     finally:
         _close([a, b, teacher])
-    psutil.wait_procs(_workers(server), timeout=5)
-    assert _workers(server) == []
+    psutil.wait_procs(run_processes(server), timeout=5)
+    assert run_processes(server) == []
 
 
 def test_three_visitors_press_run_at_once_one_runs_two_queue_and_each_starts_in_turn(
@@ -182,5 +171,5 @@ def test_three_visitors_press_run_at_once_one_runs_two_queue_and_each_starts_in_
         screenshot(positions[2], "queue-three-visitors-last-done")
     finally:
         _close(visitors)
-    psutil.wait_procs(_workers(server), timeout=5)
-    assert _workers(server) == []
+    psutil.wait_procs(run_processes(server), timeout=5)
+    assert run_processes(server) == []
