@@ -31,6 +31,8 @@ from kernels import SIZED_TASK_MS, Kernel, get_kernel
 
 ROOT = str(Path(__file__).resolve().parents[2])
 SAMPLE_INTERVAL_S = 0.1
+# The shortest gap between two samples taken at step boundaries (beside the regular ones).
+BOUNDARY_SAMPLE_S = 0.05
 KILL_WAIT_S = 2.0
 # After the worker exits, how long to keep reading what it wrote: a worker killed by a signal leaves its
 # pool processes holding the stdout pipe open, so its end of file may never come.
@@ -402,6 +404,7 @@ class _Run:
         self.outcome: dict[str, Any] | None = None
         self.exited_at: float | None = None
         self._last_rss: dict[int, int] = {}
+        self._sampled_at = 0.0
         self.readers = [
             threading.Thread(target=_read_lines, args=(worker.stdout, self.lines), daemon=True),
             threading.Thread(target=lambda: self.stderr_lines.extend(worker.stderr), daemon=True),
@@ -458,8 +461,11 @@ class _Run:
         except json.JSONDecodeError:
             raise RunFailed(f"the worker wrote something that is not a JSON event: {line[:200]!r}") from None
         if event.get("event") == "progress":
-            # A step boundary: the step that just ended belongs to the previous executor, however short.
-            self._take_sample(self.executor)
+            # A step boundary: the step that just ended belongs to the previous executor, however short; but
+            # never more often than BOUNDARY_SAMPLE_S, or a run of tiny steps would have this process sampling
+            # all the time, and its own CPU would count as another program's.
+            if time.perf_counter() - self._sampled_at >= BOUNDARY_SAMPLE_S:
+                self._take_sample(self.executor)
             self.executor = event["executor"]
             self.pool_pids[self.executor] = set(event.get("pids", ()))
             self._record_rss(self.executor, self._last_rss)
@@ -471,6 +477,7 @@ class _Run:
             self.outcome = event
 
     def _take_sample(self, executor: str | None) -> None:
+        self._sampled_at = time.perf_counter()
         cores = tuple(psutil.cpu_percent(percpu=True))
         rss = _tree_rss(self.root, self.known)
         self._last_rss = rss
