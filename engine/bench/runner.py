@@ -405,6 +405,7 @@ class _Run:
         self.exited_at: float | None = None
         self._last_rss: dict[int, int] = {}
         self._sampled_at = 0.0
+        self._sampled: set[str | None] = set()
         self.readers = [
             threading.Thread(target=_read_lines, args=(worker.stdout, self.lines), daemon=True),
             threading.Thread(target=lambda: self.stderr_lines.extend(worker.stderr), daemon=True),
@@ -462,9 +463,10 @@ class _Run:
             raise RunFailed(f"the worker wrote something that is not a JSON event: {line[:200]!r}") from None
         if event.get("event") == "progress":
             # A step boundary: the step that just ended belongs to the previous executor, however short; but
-            # never more often than BOUNDARY_SAMPLE_S, or a run of tiny steps would have this process sampling
-            # all the time, and its own CPU would count as another program's.
-            if time.perf_counter() - self._sampled_at >= BOUNDARY_SAMPLE_S:
+            # beyond each executor's first, never more often than BOUNDARY_SAMPLE_S, or a run of tiny steps would
+            # have this process sampling all the time, and its own CPU would count as another program's.
+            first = self.executor not in self._sampled
+            if first or time.perf_counter() - self._sampled_at >= BOUNDARY_SAMPLE_S:
                 self._take_sample(self.executor)
             self.executor = event["executor"]
             self.pool_pids[self.executor] = set(event.get("pids", ()))
@@ -478,6 +480,7 @@ class _Run:
 
     def _take_sample(self, executor: str | None) -> None:
         self._sampled_at = time.perf_counter()
+        self._sampled.add(executor)
         cores = tuple(psutil.cpu_percent(percpu=True))
         rss = _tree_rss(self.root, self.known)
         self._last_rss = rss
