@@ -282,9 +282,14 @@ def slot_state() -> tuple[str | None, str | None]:
 
 
 drawn_for = slot_state()
+# A visitor following their own run (or place in the queue) sees it move twice a second; one who only sees that
+# another visitor's run holds the slot is told when it ends, every few seconds: with a class of thirty on one
+# server, their polls would otherwise cost the server the CPU the run is measured on.
+OWN_POLL_S, OTHERS_POLL_S = 0.5, 3.0
+poll_s = OWN_POLL_S if drawn_for[0] in ("queued", "running") else OTHERS_POLL_S if drawn_for[1] is not None else None
 
 
-@st.fragment(run_every=0.5 if drawn_for[0] in ("queued", "running") or drawn_for[1] is not None else None)
+@st.fragment(run_every=poll_s)
 def progress_panel(drawn_for: tuple[str | None, str | None]) -> None:
     """The run's place in the queue or its progress, with leave or cancel for its owner; another visitor's run is
     named with its start time.
