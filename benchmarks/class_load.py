@@ -431,7 +431,8 @@ def main() -> int:
     row(
         f"server CPU per second, {n} sessions parked on Benchmark during a run",
         "measured",
-        f"{parked:.2f} s/s (each session's progress panel polls every 3 s while another's run holds the slot; {parked_restarts} restarts)",
+        f"{parked:.2f} s/s (each session's progress panel polls every 3 s while another's run holds the slot; "
+        f"{parked_restarts} restarts)",
         None,
     )
     row("CPU of the runs' worker processes (phases 2-3)", "measured", f"{children_cpu:.1f} s", None)
