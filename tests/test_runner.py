@@ -32,11 +32,17 @@ PYTHON27 = os.path.expanduser("~/.pyenv/versions/2.7.18/bin/python2")
 POOL_SPEC = BenchSpec("sleep_io", ("processes",), workers=2, tasks=4, size=50, repeats=3, warmups=1)
 
 
+def _is_worker(process: psutil.Process) -> bool:
+    # A child another test left as a zombie (not yet reaped) has no command line to read: it is no worker.
+    try:
+        return any("engine.bench.worker" in part for part in process.cmdline())
+    except psutil.Error:
+        return False
+
+
 def _worker_tree() -> list[psutil.Process]:
     """The benchmark worker this test process started, and every process below it."""
-    workers = [
-        child for child in psutil.Process().children() if any("engine.bench.worker" in part for part in child.cmdline())
-    ]
+    workers = [child for child in psutil.Process().children() if _is_worker(child)]
     assert len(workers) == 1, workers
     return [workers[0], *workers[0].children(recursive=True)]
 
