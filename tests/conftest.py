@@ -205,3 +205,17 @@ def run_processes(server: psutil.Process) -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             continue
     return found
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_main_module() -> Iterator[None]:
+    """Put back the interpreter's __main__ after each test.
+
+    Streamlit's script runner (AppTest) installs the page it runs as sys.modules["__main__"]; a spawn or
+    forkserver child started later in this process would then re-import that page as its main module and
+    die, failing every process pool and Dask cluster of the tests that follow.
+    """
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main

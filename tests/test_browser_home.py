@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from engine.host import discover_interpreters
 from tests.conftest import start_server, stop_server, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -16,7 +17,10 @@ def test_home_shows_table_tree_and_host(page, screenshot):
     expect(main.get_by_role("heading", name="What this host can show")).to_be_visible()
     expect(main.get_by_text("Usable CPUs (affinity)")).to_be_visible()
     expect(page.get_by_test_id("stGraphVizChart")).to_be_visible()
-    expect(page.get_by_text("free-threaded figures are not measured on this host").first).to_be_visible()
+    if any(found.free_threaded_build and found.ok for found in discover_interpreters()):
+        expect(main.get_by_text("Free-threaded interpreter found").first).to_be_visible()
+    else:
+        expect(page.get_by_text("free-threaded figures are not measured on this host").first).to_be_visible()
     screenshot(page, "home")
 
 
