@@ -5,6 +5,7 @@ Starts its own server (not the shared app_url one) so that it can stop and resta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,9 +48,10 @@ def test_an_imported_run_survives_a_server_restart(own_page: Page, tmp_path: Pat
     with _server(data_dir, tmp_path / "first.log") as url:
         _open_results(own_page, url)
         expect(own_page.get_by_text("No saved runs yet")).to_be_visible()
-        own_page.get_by_text("Import a result (JSON").click()
+        own_page.get_by_text("Import results (JSON").click()
         own_page.locator("input[type='file']").set_input_files(str(SAMPLE))
-        expect(own_page.get_by_text("sample_result.json imported as run #1.")).to_be_visible()
+        # "sample_result.json: <its label> imported as run #1." (the label is the run's own)
+        expect(own_page.get_by_text(re.compile(r"^sample_result\.json: .+ imported as run #1\.$"))).to_be_visible()
 
     with _server(data_dir, tmp_path / "second.log") as url:
         _open_results(own_page, url)
